@@ -1,0 +1,55 @@
+import type { Derivation } from "./derive.js";
+import type { KubeObject } from "./kube.js";
+import { type Item, editable } from "./resource-list.js";
+import { type Result, warning } from "./results.js";
+import { type Role, deploymentFor } from "./roles.js";
+import { setString } from "./yaml-edit.js";
+
+const RENDER_HINT = "run `npm run render` and commit, so plain kustomize and Flux build the same";
+
+/**
+ * Plugin mode: write the derived values into the built objects. A committed
+ * overlay that was rendered needs no change; any change is reported, since
+ * plain kustomize and Flux would deploy the stale value.
+ */
+export function applyToBuild(items: readonly Item[], derived: Derivation): Result[] {
+  const byObject = new Map<KubeObject, Item>(objectsOf(items));
+  const objects = [...byObject.keys()];
+  const results: Result[] = [];
+  const set = (item: Item, path: string[], value: string) => {
+    const obj = item.object();
+    const current = path.reduce((o: any, k) => o?.[k], obj);
+    if (current === value) return;
+    setString(editable(item), path, value);
+    results.push(warning(`${path.join(".")} was "${current ?? ""}", derived "${value}": ${RENDER_HINT}`, {
+      ref: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name ?? "" },
+      field: path.join("."),
+    }));
+  };
+  if (derived.cors) {
+    for (const role of ["medusa", "storefront"] as Role[]) {
+      const config = configMapOf(objects, role);
+      const item = config && byObject.get(config);
+      if (!item) continue;
+      for (const [key, value] of Object.entries(derived.cors[role])) set(item, ["data", key], value);
+    }
+  }
+  const job = derived.migrationJob;
+  if (job) set(byObject.get(job.job)!, ["metadata", "name"], job.name);
+  return results;
+}
+
+// Only items the view already parsed: asking others for their object would parse them.
+function objectsOf(items: readonly Item[]): [KubeObject, Item][] {
+  return items.filter((i) => i.parsed).map((i) => [i.object(), i]);
+}
+
+function configMapOf(objects: KubeObject[], role: Role): KubeObject | undefined {
+  const deployment = deploymentFor(objects, role);
+  const names = new Set<string>(
+    (deployment?.spec?.template?.spec?.containers ?? []).flatMap((c: any) =>
+      (c?.envFrom ?? []).map((e: any) => e?.configMapRef?.name).filter(Boolean)),
+  );
+  return objects.find((o) => o.kind === "ConfigMap" && names.has(o.metadata?.name ?? "") &&
+    (role === "medusa" ? "STORE_CORS" in (o.data ?? {}) : "MEDUSA_BACKEND_URL" in (o.data ?? {})));
+}

@@ -1,0 +1,20 @@
+import type { KubeObject } from "./kube.js";
+import type { OverlayView } from "./overlay-view.js";
+import type { Item } from "./resource-list.js";
+
+/** Plugin mode: the items are the output of a kustomize build, already composed. */
+// Only these kinds are read; every other item passes through unparsed.
+const READ_KINDS = new Set([
+  "ConfigMap", "Service", "Ingress",
+  "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
+]);
+
+export function builtView(items: readonly Item[]): OverlayView {
+  return {
+    label: "kustomize build",
+    objects: items.filter((i) => READ_KINDS.has(i.kind)).map((i) => i.object() as KubeObject),
+    namePrefix: "",
+    nameSuffix: "",
+    fileOf: () => undefined,
+  };
+}

@@ -1,0 +1,101 @@
+import { type KubeObject, refOf } from "./kube.js";
+import { type OverlayView, fileWhere } from "./overlay-view.js";
+import type { Policy } from "./policy.js";
+import { type Result, error } from "./results.js";
+import { type Role, ROLES, serviceFor } from "./roles.js";
+
+/** The values that must agree with the Ingress hosts, keyed by the ConfigMap that carries them. */
+export interface CorsValues {
+  medusa: { STORE_CORS: string; ADMIN_CORS: string; AUTH_CORS: string; BACKEND_URL: string; STOREFRONT_URL: string };
+  storefront: { NEXT_PUBLIC_BASE_URL: string; MEDUSA_BACKEND_URL: string };
+}
+
+// Flux substitutes `${VAR}` at apply time; such hosts are checked as if the variable were one DNS label.
+const FLUX_VAR = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/g;
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function hostProblem(host: unknown): string | undefined {
+  if (typeof host !== "string" || host === "") return "has no host: every rule needs the public hostname that CORS must allow";
+  if (host.includes("*")) return `has the wildcard host "${host}": CORS needs concrete origins, list each hostname`;
+  if (!DNS_NAME.test(host.replace(FLUX_VAR, "x"))) return `has the host "${host}", which is not a lowercase DNS name`;
+  return undefined;
+}
+
+export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsValues; results: Result[] } {
+  const results: Result[] = [];
+  const services = new Map<string, Role>();
+  const missing = ROLES.filter((role) => {
+    const svc = serviceFor(view.objects, role);
+    if (svc?.metadata?.name) services.set(svc.metadata.name, role);
+    return !svc;
+  });
+  for (const role of missing) {
+    results.push(error(`${view.label}: no Service selects app=${role}, so the ${role} hosts cannot be told apart`));
+  }
+  const ingresses = view.objects.filter((o) => o.kind === "Ingress");
+  if (ingresses.length === 0) results.push(error(`${view.label}: no Ingress, so there are no hosts to derive CORS from`));
+  if (results.length) return { results };
+
+  const origins: Record<Role, string[]> = { medusa: [], storefront: [] };
+  for (const ing of ingresses) collectOrigins(ing, services, origins, view, results);
+  for (const ing of ingresses) {
+    for (const role of ROLES) {
+      if (!routesTo(ing, services, role)) {
+        results.push(error(`routes nothing to the ${role} Service; both the shop and the admin need a host`, {
+          ref: refOf(ing), field: "spec.rules", ...fileWhere(view, ing, ing.spec?.rules),
+        }));
+      }
+    }
+  }
+  if (results.length) return { results };
+
+  const store = unique([...origins.storefront, ...policy.cors.extraStoreOrigins]);
+  const admin = unique([...origins.medusa, ...origins.storefront, ...policy.cors.extraAdminOrigins]);
+  const auth = unique([...origins.medusa, ...origins.storefront, ...policy.cors.extraAuthOrigins]);
+  const medusaSvc = serviceFor(view.objects, "medusa")!;
+  return {
+    results,
+    values: {
+      medusa: {
+        STORE_CORS: store.join(","),
+        ADMIN_CORS: admin.join(","),
+        AUTH_CORS: auth.join(","),
+        BACKEND_URL: origins.medusa[0]!,
+        STOREFRONT_URL: origins.storefront[0]!,
+      },
+      storefront: {
+        NEXT_PUBLIC_BASE_URL: origins.storefront[0]!,
+        MEDUSA_BACKEND_URL: `http://${view.namePrefix}${medusaSvc.metadata!.name}${view.nameSuffix}:${servicePort(medusaSvc)}`,
+      },
+    },
+  };
+}
+
+function collectOrigins(
+  ing: KubeObject, services: Map<string, Role>, origins: Record<Role, string[]>, view: OverlayView, results: Result[],
+) {
+  const tlsHosts = new Set<string>((ing.spec?.tls ?? []).flatMap((t: any) => t?.hosts ?? []));
+  (ing.spec?.rules ?? []).forEach((rule: any, i: number) => {
+    const problem = hostProblem(rule?.host);
+    if (problem) {
+      results.push(error(`rule ${i} ${problem}`, { ref: refOf(ing), field: `spec.rules[${i}].host`, ...fileWhere(view, ing, ing.spec?.rules) }));
+      return;
+    }
+    const origin = `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}`;
+    for (const p of rule?.http?.paths ?? []) {
+      const role = services.get(p?.backend?.service?.name);
+      if (role) origins[role].push(origin);
+    }
+  });
+}
+
+const routesTo = (ing: KubeObject, services: Map<string, Role>, role: Role): boolean =>
+  (ing.spec?.rules ?? []).some((r: any) =>
+    (r?.http?.paths ?? []).some((p: any) => services.get(p?.backend?.service?.name) === role));
+
+function servicePort(svc: KubeObject): number {
+  const ports: any[] = svc.spec?.ports ?? [];
+  return (ports.find((p) => p?.targetPort === 9000) ?? ports[0])?.port ?? 9000;
+}
+
+const unique = (xs: string[]): string[] => [...new Set(xs)];

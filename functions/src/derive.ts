@@ -1,0 +1,22 @@
+import { type CorsValues, deriveCors } from "./cors.js";
+import { type MigrationJobPlan, planMigrationJob } from "./migration-job.js";
+import type { OverlayView } from "./overlay-view.js";
+import type { Policy } from "./policy.js";
+import { validateResources } from "./resource-limits.js";
+import type { Result } from "./results.js";
+
+export interface Derivation {
+  cors?: CorsValues;
+  migrationJob?: MigrationJobPlan;
+  results: Result[];
+}
+
+/** The pure core: one composed overlay and its policy in, derived values and findings out. */
+export function derive(view: OverlayView, policy: Policy): Derivation {
+  const cors = deriveCors(view, policy);
+  const job = planMigrationJob(view, policy);
+  const out: Derivation = { results: [...cors.results, ...job.results, ...validateResources(view, policy)] };
+  if (cors.values) out.cors = cors.values;
+  if (job.plan) out.migrationJob = job.plan;
+  return out;
+}

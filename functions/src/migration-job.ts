@@ -1,0 +1,75 @@
+import { parseImageRef } from "./image-ref.js";
+import { type KubeObject, refOf } from "./kube.js";
+import { type OverlayView, fileWhere } from "./overlay-view.js";
+import type { Policy } from "./policy.js";
+import { type Result, error } from "./results.js";
+import { type Role, ROLES, containerField, deploymentFor, mainContainer, migrationJobs } from "./roles.js";
+
+export const MIGRATION_JOB_BASE = "medusa-migrate";
+const SHORT_SHA = /^[0-9a-f]{7}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const PIN_HOWTO = "pin a 7-character git short SHA, e.g. `npm run set-image -- <env> <medusa|storefront> a1b2c3d`";
+
+export interface MigrationJobPlan {
+  job: KubeObject;
+  /** The name the Job must have: medusa-migrate-<medusa tag>, behind whatever prefix the build gave it. */
+  name: string;
+}
+
+/**
+ * The migration Job is named after the medusa image tag, so every new image
+ * gets a new Job (Jobs are immutable) and the name says what it migrated to.
+ */
+export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: MigrationJobPlan; results: Result[] } {
+  const results = checkPins(view, policy);
+  const medusa = deploymentFor(view.objects, "medusa");
+  const jobs = migrationJobs(view.objects);
+  if (!medusa) return { results: [...results, error(`${view.label}: no Deployment with pod label app=medusa`)] };
+  if (jobs.length !== 1) {
+    return { results: [...results, error(`${view.label}: expected exactly one ${MIGRATION_JOB_BASE} Job, found ${jobs.length}`)] };
+  }
+  const job = jobs[0]!;
+  const medusaContainer = mainContainer(medusa, "medusa");
+  const image: string = medusaContainer?.image ?? "";
+  const { tag } = parseImageRef(image);
+  const jobContainers: any[] = job.spec?.template?.spec?.containers ?? [];
+  jobContainers.forEach((c, i) => {
+    if (c?.image !== image) {
+      results.push(error(`runs "${c?.image}" but the medusa Deployment runs "${image}"; migrations must come from the image that rolls out`, {
+        ref: refOf(job), field: `spec.template.spec.containers[${i}].image`, ...fileWhere(view, job, [c, "image"]),
+      }));
+    }
+  });
+  if (!tag) {
+    results.push(error(`the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`, {
+      ref: refOf(medusa), field: containerField(medusa, medusaContainer, "image"), ...fileWhere(view, medusa, [medusaContainer, "image"]),
+    }));
+    return { results };
+  }
+  const current = job.metadata!.name!;
+  const prefix = current.slice(0, current.indexOf(MIGRATION_JOB_BASE));
+  const name = `${prefix}${MIGRATION_JOB_BASE}-${tag}`;
+  const full = `${view.namePrefix}${name}${view.nameSuffix}`;
+  if (!DNS_LABEL.test(full)) {
+    results.push(error(`the migration Job name "${full}" built from the medusa tag "${tag}" is not a DNS label (lowercase letters, digits and '-', at most 63 characters); use a short SHA tag`, {
+      ref: refOf(job), field: "metadata.name", ...fileWhere(view, job),
+    }));
+    return { results };
+  }
+  return { plan: { job, name }, results };
+}
+
+function checkPins(view: OverlayView, policy: Policy): Result[] {
+  if (!policy.requirePinnedSha) return [];
+  return ROLES.flatMap((role: Role) => {
+    const deployment = deploymentFor(view.objects, role);
+    const container = deployment && mainContainer(deployment, role);
+    if (!deployment || !container) return [];
+    const { tag, digest } = parseImageRef(container.image ?? "");
+    if (tag !== undefined && SHORT_SHA.test(tag)) return [];
+    const what = tag === undefined ? (digest ? "is pinned by digest only" : "has no tag") : `has the tag "${tag}"`;
+    return [error(`policy ${policy.name} requires a pinned short SHA, but the ${role} image "${container.image}" ${what}; ${PIN_HOWTO}`, {
+      ref: refOf(deployment), field: containerField(deployment, container, "image"), ...fileWhere(view, deployment, [container, "image"]),
+    })];
+  });
+}

@@ -1,0 +1,31 @@
+import type { KubeObject } from "./kube.js";
+
+/**
+ * One environment as the function sees it: the objects a `kustomize build`
+ * of the overlay would emit, plus where their fields came from. Built by
+ * package-view.ts from the files of a kpt package, or by built-view.ts from
+ * the output of an actual kustomize build (plugin mode).
+ */
+export interface OverlayView {
+  /** How findings name this overlay: its directory, or "kustomize build" in plugin mode. */
+  label: string;
+  objects: KubeObject[];
+  /** The file that set an object, a sub-object (a container) or one field of it, when known. */
+  fileOf(node: object, field?: string): string | undefined;
+  /** Prefix and suffix kustomize will still add to names seen here (package mode only). */
+  namePrefix: string;
+  nameSuffix: string;
+}
+
+/** A node, or a node and one of its fields, whose source file a finding should name. */
+export type Located = object | readonly [object, string] | undefined;
+
+/** The file of the most specific location that has one: a patched field's file wins over its object's. */
+export function fileWhere(view: OverlayView, ...locations: Located[]): { file?: string } {
+  for (const loc of [...locations].reverse()) {
+    if (!loc) continue;
+    const file = Array.isArray(loc) ? view.fileOf(loc[0], loc[1]) : view.fileOf(loc as object);
+    if (file) return { file };
+  }
+  return {};
+}

@@ -1,0 +1,99 @@
+import * as z from "zod/mini";
+import { parseQuantity } from "./quantity.js";
+
+export const POLICY_API_VERSION = "fn.ecom.ekenheim.dev/v1alpha1";
+export const POLICY_KIND = "DeployPolicy";
+
+const quantity = z
+  .union([z.string(), z.number()])
+  .check(z.refine((q) => parseQuantity(q) !== undefined, { message: "not a valid Kubernetes quantity" }));
+
+const range = z.strictObject({ min: z.optional(quantity), max: z.optional(quantity) });
+const bounds = z.strictObject({ cpu: z.optional(range), memory: z.optional(range) });
+export type Bounds = z.infer<typeof bounds>;
+
+const origin = z
+  .string()
+  .check(z.regex(/^https?:\/\/[^/\s,]+$/, { message: "must be an origin: scheme://host[:port], no path, no comma" }));
+
+const spec = z.strictObject({
+  /** Refuse `latest`, timestamp tags and missing tags on the app images. */
+  requirePinnedSha: z._default(z.boolean(), false),
+  cors: z.prefault(
+    z.strictObject({
+      extraStoreOrigins: z._default(z.array(origin), []),
+      extraAdminOrigins: z._default(z.array(origin), []),
+      extraAuthOrigins: z._default(z.array(origin), []),
+    }),
+    {},
+  ),
+  resources: z.prefault(
+    z.strictObject({
+      /** Keyed by workload name; replaces the default for that name. */
+      workloads: z._default(z.record(z.string(), bounds), {}),
+      initContainers: z.optional(bounds),
+    }),
+    {},
+  ),
+});
+
+const policySchema = z.strictObject({
+  apiVersion: z.literal(POLICY_API_VERSION),
+  kind: z.literal(POLICY_KIND),
+  metadata: z.looseObject({ name: z.string().check(z.minLength(1)) }),
+  spec: z.prefault(spec, {}),
+});
+
+export interface Policy {
+  name: string;
+  requirePinnedSha: boolean;
+  cors: { extraStoreOrigins: string[]; extraAdminOrigins: string[]; extraAuthOrigins: string[] };
+  workloadBounds: Record<string, Bounds>;
+  initContainerBounds: Bounds;
+}
+
+const MEDUSA: Bounds = { cpu: { min: "250m", max: "1000m" }, memory: { min: "512Mi", max: "1Gi" } };
+
+/** The deployment reference's recommended requests (minimum) and limits (maximum) per workload. */
+export const DEFAULT_WORKLOAD_BOUNDS: Record<string, Bounds> = {
+  medusa: MEDUSA,
+  "medusa-worker": MEDUSA,
+  "medusa-migrate": MEDUSA,
+  "medusa-seed": MEDUSA,
+  storefront: { cpu: { min: "100m", max: "500m" }, memory: { min: "256Mi", max: "512Mi" } },
+  postgres: { cpu: { min: "250m", max: "1000m" }, memory: { min: "512Mi", max: "2Gi" } },
+  redis: { cpu: { min: "50m", max: "200m" }, memory: { min: "128Mi", max: "256Mi" } },
+};
+
+/** The reference gives init containers nothing; these keep TCP-wait loops small but schedulable under a LimitRange. */
+export const DEFAULT_INIT_CONTAINER_BOUNDS: Bounds = {
+  cpu: { min: "10m", max: "100m" },
+  memory: { min: "16Mi", max: "64Mi" },
+};
+
+export type PolicyParse = { ok: true; policy: Policy } | { ok: false; issues: { path: string; message: string }[] };
+
+export function parsePolicy(input: unknown): PolicyParse {
+  const parsed = policySchema.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+    };
+  }
+  const { metadata, spec: s } = parsed.data;
+  return {
+    ok: true,
+    policy: {
+      name: metadata.name,
+      requirePinnedSha: s.requirePinnedSha,
+      cors: s.cors,
+      workloadBounds: { ...DEFAULT_WORKLOAD_BOUNDS, ...s.resources.workloads },
+      initContainerBounds: s.resources.initContainers ?? DEFAULT_INIT_CONTAINER_BOUNDS,
+    },
+  };
+}
+
+export const isPolicyObject = (o: unknown): boolean =>
+  typeof o === "object" && o !== null && (o as { kind?: unknown }).kind === POLICY_KIND &&
+  (o as { apiVersion?: unknown }).apiVersion === POLICY_API_VERSION;

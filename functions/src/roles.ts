@@ -1,0 +1,30 @@
+import { type KubeObject, podLabels } from "./kube.js";
+
+/**
+ * The two application components are recognised by their `app` label, the
+ * one thing kustomize's namePrefix/nameSuffix never rewrite.
+ */
+export type Role = "medusa" | "storefront";
+export const ROLES: readonly Role[] = ["medusa", "storefront"];
+
+export const serviceFor = (objects: readonly KubeObject[], role: Role): KubeObject | undefined =>
+  objects.find((o) => o.kind === "Service" && o.spec?.selector?.app === role);
+
+export const deploymentFor = (objects: readonly KubeObject[], role: Role): KubeObject | undefined =>
+  objects.find((o) => o.kind === "Deployment" && podLabels(o).app === role);
+
+/** The container that runs the component's image: the one named after it, else the first. */
+export function mainContainer(deployment: KubeObject, role: Role) {
+  const containers: any[] = deployment.spec?.template?.spec?.containers ?? [];
+  return containers.find((c) => c?.name === role) ?? containers[0];
+}
+
+const MIGRATION_JOB = /(^|-)medusa-migrate(-|$)/;
+
+export const migrationJobs = (objects: readonly KubeObject[]): KubeObject[] =>
+  objects.filter((o) => o.kind === "Job" && MIGRATION_JOB.test(o.metadata?.name ?? ""));
+
+export function containerField(deployment: KubeObject, container: object | undefined, field: string): string {
+  const i = (deployment.spec?.template?.spec?.containers ?? []).indexOf(container);
+  return `spec.template.spec.containers[${i < 0 ? 0 : i}].${field}`;
+}

@@ -1,0 +1,81 @@
+import { posix } from "node:path";
+import { applyToBuild } from "./built-edits.js";
+import { builtView } from "./built-view.js";
+import { derive } from "./derive.js";
+import { writeDerivedFiles } from "./derived-files.js";
+import { PackageIndex, composeOverlay } from "./package-view.js";
+import { POLICY_KIND, isPolicyObject, parsePolicy, type Policy } from "./policy.js";
+import type { Item, ResourceListIn } from "./resource-list.js";
+import { type Result, error } from "./results.js";
+
+export interface RunOutput {
+  items: Item[];
+  results: Result[];
+}
+
+/**
+ * Two callers, one core. With a DeployPolicy as functionConfig the items are
+ * one built overlay (Kustomize plugin). Without one they are a kpt package,
+ * and each DeployPolicy item (<overlay>/policy/policy.yaml) names an overlay.
+ */
+export function run(input: ResourceListIn): RunOutput {
+  const fc = input.functionConfig;
+  if (isPolicyObject(fc)) return runOnBuild(input.items, fc);
+  if (!isEmptyConfig(fc)) {
+    return { items: input.items, results: [error(`functionConfig must be a ${POLICY_KIND} or absent, got kind "${(fc as any).kind}"`)] };
+  }
+  return runOnPackage(input.items);
+}
+
+function runOnBuild(items: Item[], config: unknown): RunOutput {
+  const parsed = policyOf(config, undefined);
+  if (!parsed.policy) return { items, results: parsed.results };
+  const derived = derive(builtView(items), parsed.policy);
+  const results = [...derived.results];
+  if (!results.some((r) => r.severity === "error")) results.push(...applyToBuild(items, derived));
+  return { items, results };
+}
+
+function runOnPackage(items: Item[]): RunOutput {
+  const index = new PackageIndex(items);
+  const policies = items.filter((i) => i.kind === POLICY_KIND);
+  if (policies.length === 0) {
+    return { items, results: [error(`no ${POLICY_KIND} in the package: each overlay carries one at <overlay>/policy/policy.yaml`)] };
+  }
+  const results: Result[] = [];
+  const created: Item[] = [];
+  for (const item of policies) {
+    const parsed = policyOf(item.object(), item.path);
+    results.push(...parsed.results);
+    if (!parsed.policy) continue;
+    const overlay = posix.dirname(posix.dirname(item.path ?? ""));
+    const composed = composeOverlay(index, overlay);
+    results.push(...composed.results);
+    if (!composed.view) continue;
+    const derived = derive(composed.view, parsed.policy);
+    const written = writeDerivedFiles(index, overlay, derived);
+    results.push(...derived.results, ...written.results);
+    created.push(...written.created);
+  }
+  return { items: [...items, ...created], results };
+}
+
+function policyOf(config: unknown, file: string | undefined): { policy?: Policy; results: Result[] } {
+  const parsed = parsePolicy(config);
+  if (parsed.ok) return { policy: parsed.policy, results: [] };
+  const name = (config as any)?.metadata?.name ?? "";
+  return {
+    results: parsed.issues.map((i) =>
+      error(`invalid ${POLICY_KIND}: ${i.message}`, {
+        ref: { apiVersion: (config as any)?.apiVersion ?? "", kind: POLICY_KIND, name },
+        field: i.path || "(root)",
+        ...(file ? { file } : {}),
+      })),
+  };
+}
+
+// `kpt fn eval` without --fn-config sends an empty ConfigMap.
+function isEmptyConfig(fc: any): boolean {
+  if (fc === undefined || fc === null || Object.keys(fc).length === 0) return true;
+  return fc.kind === "ConfigMap" && Object.keys(fc.data ?? {}).length === 0;
+}
