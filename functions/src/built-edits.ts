@@ -21,7 +21,7 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
     const current = path.reduce((o: any, k) => o?.[k], obj);
     if (current === value) return;
     setString(editable(item), path, value);
-    results.push(warning(`${path.join(".")} was "${current ?? ""}", derived "${value}": ${RENDER_HINT}`, {
+    results.push(warning(`was "${current ?? ""}", derived "${value}": ${RENDER_HINT}`, {
       ref: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name ?? "" },
       field: path.join("."),
     }));
