@@ -1,0 +1,68 @@
+/**
+ * Every build target must build with no flags (Flux runs plain kustomize, no plugins) under both the
+ * standalone CLI and kubectl's embedded copy, give the same objects, and pass strict schema validation.
+ */
+import { describe, expect, it } from "vitest";
+import { allBuilds, built, componentDirs, REQUIRED_OVERLAYS } from "../support/builds.js";
+import { validateAll } from "../support/schema.js";
+import { kustomizeVersion, objectId, parseAll, run, tool } from "../support/tools.js";
+
+const builds = allBuilds();
+
+describe("tooling", () => {
+  it("uses the pinned standalone kustomize v5.5.0 (the version embedded in kubectl v1.32)", () => {
+    expect(kustomizeVersion()).toMatch(/^v5\.5\.0\b/);
+    expect(run(tool("kubectl"), ["version", "--client"])).toMatch(/Kustomize Version: v5\.5\.0/);
+  });
+
+  it("builds base, both overlays and every component", () => {
+    const targets = Object.keys(builds);
+    for (const t of ["base", ...REQUIRED_OVERLAYS]) expect(targets, `build target ${t}`).toContain(t);
+    expect(componentDirs().length, "components/ should hold kind: Component directories").toBeGreaterThan(0);
+  });
+});
+
+for (const [target, b] of Object.entries(builds)) {
+  describe(`build ${b.label}`, () => {
+    it("standalone `kustomize build` succeeds without flags", () => {
+      if (!b.kustomize.ok) expect.fail(`kustomize build ${b.label}:\n${b.kustomize.text}`);
+    });
+
+    it("`kubectl kustomize` succeeds without flags", () => {
+      if (!b.kubectl.ok) expect.fail(`kubectl kustomize ${b.label}:\n${b.kubectl.text}`);
+    });
+
+    it("both give the same objects", () => {
+      const a = built(target).objects;
+      if (!b.kubectl.ok) expect.fail(`kubectl kustomize ${b.label} failed:\n${b.kubectl.text}`);
+      const k = parseAll(b.kubectl.text, `kubectl kustomize ${b.label}`);
+      expect(k.map(objectId), "object ids (kubectl vs kustomize)").toEqual(a.map(objectId));
+      expect(k).toEqual(a);
+    });
+
+    it("yields at least one object, each with apiVersion, kind and name, no duplicates", () => {
+      const objects = built(target).objects;
+      expect(objects.length).toBeGreaterThan(0);
+      for (const o of objects) {
+        expect(o.apiVersion, JSON.stringify(o).slice(0, 200)).toEqual(expect.any(String));
+        expect(o.kind, JSON.stringify(o).slice(0, 200)).toEqual(expect.any(String));
+        expect(o.metadata?.name, JSON.stringify(o).slice(0, 200)).toEqual(expect.any(String));
+      }
+      const ids = objects.map(objectId);
+      expect(ids.filter((id, i) => ids.indexOf(id) !== i), "duplicate objects").toEqual([]);
+    });
+
+    it("every object passes strict schema validation", async () => {
+      const problems = await validateAll(built(target).objects);
+      expect(problems, `schema problems in ${b.label}:\n${problems.join("\n")}`).toEqual([]);
+    });
+
+    it("contains no `${` (Flux postBuild substitution would fail or rewrite it)", () => {
+      const lines = built(target)
+        .text.split("\n")
+        .map((l, i) => `${i + 1}: ${l}`)
+        .filter((l) => l.includes("${"));
+      expect(lines, `lines with \${ in ${b.label}`).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * Each component built alone on top of base (see targets.ts), so every component is exercised even
+ * if no overlay happens to use it, and none depends on what a particular overlay adds.
+ */
+import { describe, expect, it } from "vitest";
+import { built, componentDirs, componentTarget } from "../support/builds.js";
+import { expectResources, registerCommonInvariants } from "../support/invariants.js";
+import { all, commandLine, container, find, podSpec } from "../support/k8s.js";
+import { APPS, MEDUSA_IMAGE, RESOURCES, SEED_COMMAND, SEED_JOB } from "../support/reference.js";
+import { objectId, type K8sObject } from "../support/tools.js";
+
+type Check = (objects: K8sObject[]) => void;
+
+const env = (c: { env?: Array<{ name: string; value?: string }> }): Record<string, string | undefined> =>
+  Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+
+/** What each known component must add; an unknown component still gets the common invariants. */
+const COMPONENT_CHECKS: Record<string, Record<string, Check>> = {
+  "components/in-cluster-datastores": {
+    "adds postgres and redis StatefulSets and Services with the reference resources": (objects) => {
+      for (const name of ["postgres", "redis"] as const) {
+        expectResources(`StatefulSet ${name}`, podSpec(find(objects, "StatefulSet", name)).containers[0]!, RESOURCES[name]);
+        find(objects, "Service", name);
+      }
+    },
+  },
+  "components/managed-datastores": {
+    "points the postgres and redis Service names at external endpoints, runs no datastore": (objects) => {
+      for (const name of ["postgres", "redis"]) {
+        const spec = find(objects, "Service", name).spec as { type?: string; externalName?: string };
+        expect(spec.type, `Service ${name} type`).toBe("ExternalName");
+        expect(spec.externalName, `Service ${name} externalName`).toBeTruthy();
+      }
+      expect(all(objects, "StatefulSet").map(objectId)).toEqual([]);
+    },
+  },
+  "components/medusa-worker": {
+    "adds a worker Deployment and puts the server in server mode": (objects) => {
+      const server = container(find(objects, "Deployment", APPS.medusa.deployment), APPS.medusa.container);
+      const worker = podSpec(find(objects, "Deployment", "medusa-worker")).containers[0]!;
+      expect(env(server).MEDUSA_WORKER_MODE).toBe("server");
+      expect(env(worker).MEDUSA_WORKER_MODE).toBe("worker");
+      expect(env(worker).DISABLE_MEDUSA_ADMIN).toBe("true");
+      expect(worker.image?.startsWith(MEDUSA_IMAGE)).toBe(true);
+      expect(worker.envFrom).toEqual(server.envFrom);
+      expectResources("medusa-worker", worker, RESOURCES.medusa);
+    },
+  },
+  "components/seed": {
+    "adds the one-off seed Job": (objects) => {
+      const ps = podSpec(find(objects, "Job", SEED_JOB));
+      expect(commandLine(ps.containers[0]!)).toEqual(SEED_COMMAND);
+      expect(ps.restartPolicy).toBe("Never");
+      expect(ps.containers[0]!.envFrom).toEqual(
+        expect.arrayContaining([{ configMapRef: { name: APPS.medusa.configMap } }, { secretRef: { name: APPS.medusa.secret } }]),
+      );
+    },
+  },
+};
+
+describe("components", () => {
+  it("every component directory has checks of its own", () => {
+    expect(componentDirs().filter((c) => !(c in COMPONENT_CHECKS)), "components without a check in components.test.ts").toEqual([]);
+  });
+});
+
+for (const component of componentDirs()) {
+  const target = componentTarget(component);
+  describe(`base + ${component}`, () => {
+    registerCommonInvariants(target);
+
+    it("changes the base output", () => {
+      expect(built(target).text).not.toBe(built("base").text);
+    });
+
+    for (const [name, check] of Object.entries(COMPONENT_CHECKS[component] ?? {})) {
+      it(name, () => check(built(target).objects));
+    }
+  });
+}

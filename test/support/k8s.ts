@@ -1,0 +1,181 @@
+/** Small readers over built objects, so assertions can say what is wrong instead of "undefined". */
+import { objectId, type K8sObject } from "./tools.js";
+
+export interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
+  envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: Record<string, { name?: string; key?: string } | undefined> }>;
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+}
+
+export interface Probe {
+  httpGet?: { path?: string; port: number | string };
+  tcpSocket?: { port: number | string };
+  [k: string]: unknown;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  imagePullSecrets?: Array<{ name: string }>;
+  volumes?: Array<{ name: string; configMap?: { name: string }; secret?: { secretName: string }; projected?: { sources?: Array<{ configMap?: { name: string }; secret?: { name: string } }> } }>;
+  [k: string]: unknown;
+}
+
+export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"] as const;
+
+export function ids(objects: K8sObject[]): string {
+  return objects.map(objectId).join("\n  ");
+}
+
+export function all(objects: K8sObject[], kind: string): K8sObject[] {
+  return objects.filter((o) => o.kind === kind);
+}
+
+export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const hit = objects.find((o) => o.kind === kind && o.metadata?.name === name);
+  if (!hit) throw new Error(`expected a ${kind} named '${name}' in the build; it has:\n  ${ids(objects)}`);
+  return hit;
+}
+
+export function maybeFind(objects: K8sObject[], kind: string, name: string): K8sObject | undefined {
+  return objects.find((o) => o.kind === kind && o.metadata?.name === name);
+}
+
+export function podSpec(o: K8sObject): PodSpec {
+  const spec = o.spec as Record<string, any> | undefined;
+  const ps =
+    o.kind === "Pod" ? spec : o.kind === "CronJob" ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
+  if (!ps) throw new Error(`${objectId(o)} has no pod spec`);
+  return ps as PodSpec;
+}
+
+export function workloads(objects: K8sObject[]): K8sObject[] {
+  return objects.filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.kind));
+}
+
+export interface Located {
+  where: string;
+  container: Container;
+  init: boolean;
+}
+
+export function containersOf(o: K8sObject): Located[] {
+  const ps = podSpec(o);
+  return [
+    ...(ps.initContainers ?? []).map((c) => ({ where: `${objectId(o)} initContainer ${c.name}`, container: c, init: true })),
+    ...(ps.containers ?? []).map((c) => ({ where: `${objectId(o)} container ${c.name}`, container: c, init: false })),
+  ];
+}
+
+export function container(o: K8sObject, name: string): Container {
+  const c = podSpec(o).containers.find((x) => x.name === name);
+  if (!c) throw new Error(`${objectId(o)} has no container '${name}' (has: ${podSpec(o).containers.map((x) => x.name).join(", ")})`);
+  return c;
+}
+
+/** `registry/repo:tag@digest` → tag (undefined when the image has no tag). */
+export function imageTag(image: string): string | undefined {
+  const noDigest = image.split("@")[0] ?? image;
+  const lastSlash = noDigest.lastIndexOf("/");
+  const colon = noDigest.lastIndexOf(":");
+  return colon > lastSlash ? noDigest.slice(colon + 1) : undefined;
+}
+
+export function imageRepo(image: string): string {
+  const noDigest = image.split("@")[0] ?? image;
+  const tag = imageTag(noDigest);
+  return tag === undefined ? noDigest : noDigest.slice(0, -(tag.length + 1));
+}
+
+const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** Kubernetes quantity → number, so `1000m` equals `1` and `1Gi` equals `1024Mi`. */
+export function quantity(q: string | number | undefined): number {
+  if (typeof q === "number") return q;
+  if (q === undefined) return Number.NaN;
+  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());
+  if (!m) return Number.NaN;
+  const suffix = m[2] ?? "";
+  return Number(m[1]) * (BINARY[suffix] ?? DECIMAL[suffix] ?? Number.NaN);
+}
+
+/** Resolves a probe's port, which may name a container port. */
+export function probePort(c: Container, probe: Probe | undefined): number | undefined {
+  const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
+  if (typeof port === "number") return port;
+  if (typeof port === "string") return c.ports?.find((p) => p.name === port)?.containerPort ?? (/^\d+$/.test(port) ? Number(port) : undefined);
+  return undefined;
+}
+
+export function commandLine(c: Container): string[] {
+  return [...(c.command ?? []), ...(c.args ?? [])];
+}
+
+/** Every ConfigMap and Secret name a pod spec refers to, with where it is referred from. */
+export function podRefs(o: K8sObject): { configMaps: Map<string, string>; secrets: Map<string, string> } {
+  const configMaps = new Map<string, string>();
+  const secrets = new Map<string, string>();
+  const ps = podSpec(o);
+  for (const { where, container: c } of containersOf(o)) {
+    for (const ef of c.envFrom ?? []) {
+      if (ef.configMapRef) configMaps.set(ef.configMapRef.name, `${where} envFrom`);
+      if (ef.secretRef) secrets.set(ef.secretRef.name, `${where} envFrom`);
+    }
+    for (const e of c.env ?? []) {
+      const cm = e.valueFrom?.configMapKeyRef;
+      const s = e.valueFrom?.secretKeyRef;
+      if (cm?.name) configMaps.set(cm.name, `${where} env ${e.name}`);
+      if (s?.name) secrets.set(s.name, `${where} env ${e.name}`);
+    }
+  }
+  for (const v of ps.volumes ?? []) {
+    if (v.configMap) configMaps.set(v.configMap.name, `${objectId(o)} volume ${v.name}`);
+    if (v.secret) secrets.set(v.secret.secretName, `${objectId(o)} volume ${v.name}`);
+    for (const src of v.projected?.sources ?? []) {
+      if (src.configMap) configMaps.set(src.configMap.name, `${objectId(o)} volume ${v.name}`);
+      if (src.secret) secrets.set(src.secret.name, `${objectId(o)} volume ${v.name}`);
+    }
+  }
+  return { configMaps, secrets };
+}
+
+/** Data of a ConfigMap, found by its name or, for generated ones, its name before the hash suffix. */
+export function configMapData(objects: K8sObject[], name: string): Record<string, string> {
+  return (find(objects, "ConfigMap", name).data ?? {}) as Record<string, string>;
+}
+
+export interface IngressRule {
+  host?: string;
+  http?: { paths: Array<{ path?: string; pathType?: string; backend: { service?: { name: string; port: { number?: number; name?: string } } } }> };
+}
+
+export function ingressRules(ing: K8sObject): IngressRule[] {
+  return ((ing.spec as { rules?: IngressRule[] } | undefined)?.rules ?? []) as IngressRule[];
+}
+
+/** Hosts whose `/` routes to the given Service. */
+export function hostsFor(ing: K8sObject, service: string): string[] {
+  return ingressRules(ing)
+    .filter((r) => r.http?.paths.some((p) => p.backend.service?.name === service))
+    .map((r) => r.host ?? "");
+}
+
+export function tlsHosts(ing: K8sObject): string[] {
+  return ((ing.spec as { tls?: Array<{ hosts?: string[] }> } | undefined)?.tls ?? []).flatMap((t) => t.hosts ?? []);
+}
+
+export function csv(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

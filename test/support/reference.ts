@@ -1,0 +1,61 @@
+/**
+ * Values the deployment reference (and the application facts that correct it) fix. Tests compare
+ * build output against these, so a change here is a change of contract, not of test.
+ */
+export const APP_IMAGE_PREFIX = "ghcr.io/ekenheim/ecom/";
+export const MEDUSA_IMAGE = `${APP_IMAGE_PREFIX}medusa`;
+export const STOREFRONT_IMAGE = `${APP_IMAGE_PREFIX}storefront`;
+export const PULL_SECRET = "ghcr-credentials";
+export const INGRESS = "ecom-ingress";
+export const MIGRATION_JOB_BASE = "medusa-migrate";
+export const SEED_JOB = "medusa-seed";
+/** The medusa image has no index.js; its CLI lives here (APP-FACTS). */
+export const MEDUSA_CLI = "/app/node_modules/.bin/medusa";
+
+export interface ResourceRow {
+  cpuRequest: string;
+  cpuLimit: string;
+  memoryRequest: string;
+  memoryLimit: string;
+}
+
+export const RESOURCES: Record<"medusa" | "storefront" | "postgres" | "redis", ResourceRow> = {
+  medusa: { cpuRequest: "250m", cpuLimit: "1000m", memoryRequest: "512Mi", memoryLimit: "1Gi" },
+  storefront: { cpuRequest: "100m", cpuLimit: "500m", memoryRequest: "256Mi", memoryLimit: "512Mi" },
+  postgres: { cpuRequest: "250m", cpuLimit: "1000m", memoryRequest: "512Mi", memoryLimit: "2Gi" },
+  redis: { cpuRequest: "50m", cpuLimit: "200m", memoryRequest: "128Mi", memoryLimit: "256Mi" },
+};
+
+export const APPS = {
+  medusa: {
+    deployment: "medusa",
+    service: "medusa",
+    container: "medusa",
+    port: 9000,
+    healthPath: "/health",
+    configMap: "medusa-config",
+    secret: "medusa-secret",
+    initContainers: ["wait-for-postgres", "wait-for-redis"],
+    command: [MEDUSA_CLI, "start"],
+    runAsUser: 1000,
+    image: MEDUSA_IMAGE,
+  },
+  storefront: {
+    deployment: "storefront",
+    service: "storefront",
+    container: "storefront",
+    port: 8000,
+    // `/` redirects and renders through Medusa; /api/health is static (APP-FACTS).
+    healthPath: "/api/health",
+    configMap: "storefront-config",
+    secret: "storefront-secret",
+    initContainers: ["wait-for-medusa"],
+    command: undefined,
+    runAsUser: 1001,
+    image: STOREFRONT_IMAGE,
+  },
+} as const;
+
+export const MIGRATE_COMMAND = [MEDUSA_CLI, "db:migrate"];
+export const SEED_COMMAND = [MEDUSA_CLI, "exec", "./src/scripts/seed.js"];
+export const SHORT_SHA = /^[0-9a-f]{7}$/;

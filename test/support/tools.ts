@@ -1,0 +1,119 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+const INSTALL_HINT: Record<string, string> = {
+  kustomize:
+    "Install the standalone kustomize CLI with `go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0` and put $(go env GOPATH)/bin on PATH " +
+    "(or set KUSTOMIZE=/path/to/kustomize). `bash .ci/run` does this for you.",
+  kubectl: "Install kubectl v1.32 (its built-in `kubectl kustomize` is kustomize v5.5.0). `bash .ci/run` checks for it.",
+  kpt: "Install kpt 1.0.0-beta.x and put it on PATH. `bash .ci/run` checks for it.",
+};
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function missing(name: string, detail: string): never {
+  // A missing tool must fail the run: a skipped manifest test looks exactly like a passing one in CI.
+  throw new Error(`\n\n*** required tool '${name}' not found (${detail}).\n*** ${INSTALL_HINT[name]}\n`);
+}
+
+const cache = new Map<string, string>();
+
+function resolveKustomize(): string {
+  const fromEnv = process.env.KUSTOMIZE;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) missing("kustomize", `KUSTOMIZE=${fromEnv} does not exist`);
+    return fromEnv;
+  }
+  // Prefer the `go install` location so a stale kustomize elsewhere on PATH cannot shadow the pinned one.
+  try {
+    const gopath = execFileSync("go", ["env", "GOPATH"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const candidate = join(gopath.split(delimiter)[0] ?? gopath, "bin", "kustomize");
+    if (gopath && existsSync(candidate)) return candidate;
+  } catch {
+    // no Go toolchain: fall through to PATH
+  }
+  return onPath("kustomize") ?? missing("kustomize", "not in KUSTOMIZE, $(go env GOPATH)/bin or PATH");
+}
+
+export function tool(name: "kustomize" | "kubectl" | "kpt"): string {
+  let found = cache.get(name);
+  if (!found) {
+    found = name === "kustomize" ? resolveKustomize() : (onPath(name) ?? missing(name, "not on PATH"));
+    cache.set(name, found);
+  }
+  return found;
+}
+
+export function run(bin: string, args: string[], cwd = REPO_ROOT): string {
+  try {
+    return execFileSync(bin, args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (err) {
+    const e = err as { status?: number | null; stderr?: string | Buffer; message: string };
+    const stderr = String(e.stderr ?? "").trim();
+    throw new Error(`\`${bin} ${args.join(" ")}\` failed (exit ${e.status ?? "?"})${stderr ? `:\n${stderr}` : `: ${e.message}`}`);
+  }
+}
+
+/** Plain `kustomize build` with no flags: what Flux runs, so no plugins and no exec functions. */
+export function kustomizeBuild(dir: string): string {
+  return run(tool("kustomize"), ["build", resolve(REPO_ROOT, dir)]);
+}
+
+export function kubectlKustomize(dir: string): string {
+  return run(tool("kubectl"), ["kustomize", resolve(REPO_ROOT, dir)]);
+}
+
+/**
+ * `go install`ed kustomize prints "(devel)" from `kustomize version` (no release ldflags); the module
+ * version recorded in the binary is the reliable answer then.
+ */
+export function kustomizeVersion(): string {
+  const bin = tool("kustomize");
+  const printed = run(bin, ["version"]).trim();
+  if (/^v\d+\.\d+\.\d+/.test(printed)) return printed;
+  const info = run("go", ["version", "-m", bin]);
+  const mod = /^\s*mod\s+sigs\.k8s\.io\/kustomize\/kustomize\/v5\s+(v\S+)/m.exec(info);
+  return mod?.[1] ?? printed;
+}
+
+export function parseAll(yamlText: string, source = "yaml"): K8sObject[] {
+  const out: K8sObject[] = [];
+  parseAllDocuments(yamlText).forEach((doc, i) => {
+    if (!("errors" in doc)) throw new Error(`${source}: document ${i} is not a YAML document`);
+    if (doc.errors.length > 0) throw new Error(`${source}: document ${i}: ${doc.errors.map((e) => e.message).join("; ")}`);
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return;
+    if (typeof value !== "object" || Array.isArray(value)) throw new Error(`${source}: document ${i} is not a mapping`);
+    out.push(value as K8sObject);
+  });
+  return out;
+}
+
+export function objectId(o: Pick<K8sObject, "apiVersion" | "kind" | "metadata">): string {
+  const ns = o.metadata?.namespace ? `${o.metadata.namespace}/` : "";
+  return `${o.apiVersion}/${o.kind} ${ns}${o.metadata?.name}`;
+}
