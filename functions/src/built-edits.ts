@@ -15,6 +15,7 @@ const RENDER_HINT = "run `npm run render` and commit, so plain kustomize and Flu
 export function applyToBuild(items: readonly Item[], derived: Derivation): Result[] {
   const byObject = new Map<KubeObject, Item>(objectsOf(items));
   const objects = [...byObject.keys()];
+  const configMaps = items.filter((i) => i.kind === "ConfigMap");
   const results: Result[] = [];
   const set = (item: Item, path: string[], value: string) => {
     const obj = item.object();
@@ -28,8 +29,7 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
   };
   if (derived.cors) {
     for (const role of ["medusa", "storefront"] as Role[]) {
-      const config = configMapOf(objects, role);
-      const item = config && byObject.get(config);
+      const item = configMapOf(objects, configMaps, role);
       if (!item) continue;
       for (const [key, value] of Object.entries(derived.cors[role])) set(item, ["data", key], value);
     }
@@ -44,12 +44,13 @@ function objectsOf(items: readonly Item[]): [KubeObject, Item][] {
   return items.filter((i) => i.parsed).map((i) => [i.object(), i]);
 }
 
-function configMapOf(objects: KubeObject[], role: Role): KubeObject | undefined {
+/** The ConfigMap the component's Deployment loads with envFrom that carries its derived keys. */
+function configMapOf(objects: KubeObject[], configMaps: Item[], role: Role): Item | undefined {
   const deployment = deploymentFor(objects, role);
   const names = new Set<string>(
     (deployment?.spec?.template?.spec?.containers ?? []).flatMap((c: any) =>
       (c?.envFrom ?? []).map((e: any) => e?.configMapRef?.name).filter(Boolean)),
   );
-  return objects.find((o) => o.kind === "ConfigMap" && names.has(o.metadata?.name ?? "") &&
-    (role === "medusa" ? "STORE_CORS" in (o.data ?? {}) : "MEDUSA_BACKEND_URL" in (o.data ?? {})));
+  const key = role === "medusa" ? "STORE_CORS" : "MEDUSA_BACKEND_URL";
+  return configMaps.find((i) => names.has(i.name) && key in (i.object().data ?? {}));
 }

@@ -3,9 +3,10 @@ import type { OverlayView } from "./overlay-view.js";
 import type { Item } from "./resource-list.js";
 
 /** Plugin mode: the items are the output of a kustomize build, already composed. */
-// Only these kinds are read; every other item passes through unparsed.
+// Only these kinds are read; every other item passes through unparsed. The
+// two ConfigMaps the function writes are looked up by name (built-edits.ts).
 const READ_KINDS = new Set([
-  "ConfigMap", "Service", "Ingress",
+  "Service", "Ingress",
   "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
 ]);
 

@@ -15,6 +15,8 @@ export interface Item {
   readonly apiVersion: string;
   /** The package-relative file kpt read it from; absent after a kustomize build. */
   readonly path: string | undefined;
+  /** metadata.name, read without parsing the item. */
+  readonly name: string;
   /** Plain data, parsed on first use. */
   object(): any;
   /** Whether object() has been called. */
@@ -104,6 +106,9 @@ function makeItem(source: string, verbatim: string | undefined): Item {
     kind: field(source, "kind"),
     apiVersion: field(source, "apiVersion"),
     path: p ? unquote(p[1]!) : undefined,
+    get name() {
+      return metadataName(source) ?? String(this.object()?.metadata?.name ?? "");
+    },
     get parsed() {
       return parsed !== undefined;
     },
@@ -112,6 +117,16 @@ function makeItem(source: string, verbatim: string | undefined): Item {
       return parsed;
     },
   };
+}
+
+const METADATA_BLOCK = /^metadata:[ \t]*\n((?:(?:[ \t]+.*|[ \t]*)(?:\n|$))*)/m;
+const NAME = /^ {2}name:[ \t]*(.*?)[ \t]*$/m;
+
+/** Block-style metadata's name; undefined when the layout is anything else. */
+function metadataName(source: string): string | undefined {
+  const block = METADATA_BLOCK.exec(source)?.[1];
+  const m = block ? NAME.exec(block) : undefined;
+  return m ? unquote(m[1]!) : undefined;
 }
 
 /** The item's text for editing; the caller sets `item.edited` to the returned document. */

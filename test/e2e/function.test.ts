@@ -1,0 +1,135 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.js";
+import { REPO_ROOT, parseAll, tool } from "../support/tools.js";
+
+const ENVS = ["dev", "prod"] as const;
+const copies: RepoCopy[] = [];
+const copy = () => {
+  const c = new RepoCopy();
+  copies.push(c);
+  return c;
+};
+afterEach(() => {
+  for (const c of copies.splice(0)) c.remove();
+});
+beforeAll(requireBundle);
+
+const plainBuild = (root: string, env: string) => runCommand(tool("kustomize"), ["build", join(root, "overlays", env)], root);
+const pluginBuild = (root: string, env: string) =>
+  runCommand(tool("kustomize"), ["build", "--enable-alpha-plugins", "--enable-exec", join(root, "plugin", env)], root);
+
+describe("kpt render over the repository", () => {
+  it("changes no committed file: the overlays are rendered (the drift check CI relies on)", () => {
+    const repo = copy();
+    const out = render(repo.root);
+    expect(out.status, out.stderr).toBe(0);
+    expect(repo.changedFiles()).toEqual([]);
+  });
+
+  it("runs the same through the Kptfile pipeline as through npm run render", () => {
+    const viaEval = copy();
+    const viaKptfile = copy();
+    for (const repo of [viaEval, viaKptfile]) {
+      repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+      repo.commit("new host");
+    }
+    // No Docker here: the pipeline's image is swapped for the same bundle run as an exec function.
+    const bundle = join(viaKptfile.root, "functions/dist/ecom-fn.mjs");
+    viaKptfile.edit("Kptfile", /- image: \S+/, `- exec: ${process.execPath} ${bundle}`);
+    viaKptfile.commit("exec pipeline");
+    expect(render(viaEval.root).status).toBe(0);
+    const out = runCommand(tool("kpt"), ["fn", "render", "--allow-exec", viaKptfile.root], viaKptfile.root);
+    expect(out.status, out.stderr).toBe(0);
+    expect(viaKptfile.changedLines()).toEqual(viaEval.changedLines());
+    expect(viaEval.changedLines().length).toBeGreaterThan(0);
+  });
+
+  it("changing one prod host changes only the values derived from it, once", () => {
+    const repo = copy();
+    repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+    repo.commit("new host");
+    expect(render(repo.root).status).toBe(0);
+    expect(repo.changedFiles()).toEqual(["overlays/prod/derived/medusa-config.yaml", "overlays/prod/derived/storefront-config.yaml"]);
+    const added = repo.changedLines().filter((l) => l.startsWith("+"));
+    expect(added.map((l) => l.replace(/:.*/, ""))).toEqual([
+      "+  STORE_CORS", "+  ADMIN_CORS", "+  AUTH_CORS", "+  STOREFRONT_URL", "+  NEXT_PUBLIC_BASE_URL",
+    ]);
+    for (const line of added) expect(line).toContain("https://store.example.org");
+    expect(added.join("\n")).not.toContain("shop.example.com");
+    repo.commit("rendered");
+    expect(render(repo.root).status).toBe(0);
+    expect(repo.changedFiles()).toEqual([]);
+  });
+
+  it("pinning a new medusa tag renames the migration Job, which then runs that image", () => {
+    const repo = copy();
+    repo.edit("overlays/prod/kustomization.yaml", /(name: ghcr\.io\/ekenheim\/ecom\/medusa\n\s+newTag: )"[0-9a-f]{7}"/, '$1"0a1b2c3"');
+    repo.commit("new tag");
+    expect(render(repo.root).status).toBe(0);
+    expect(repo.changedFiles()).toEqual(["overlays/prod/derived/migration-job.yaml"]);
+    expect(repo.changedLines().filter((l) => l.startsWith("+"))).toEqual(["+  name: medusa-migrate-0a1b2c3"]);
+    const built = plainBuild(repo.root, "prod");
+    const job = parseAll(built.stdout).find((o) => o.kind === "Job" && o.metadata.name.startsWith("medusa-migrate"));
+    expect(job?.metadata.name).toBe("medusa-migrate-0a1b2c3");
+    expect(JSON.stringify(job)).toContain("ghcr.io/ekenheim/ecom/medusa:0a1b2c3");
+  });
+
+  it("a broken limit fails the render, naming file, object and field, and writes nothing", () => {
+    const repo = copy();
+    repo.edit("base/medusa/deployment.yaml", /memory: 1Gi/, "memory: 1Gb");
+    repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+    repo.commit("broken");
+    const out = render(repo.root);
+    expect(out.status).not.toBe(0);
+    const output = out.stdout + out.stderr;
+    expect(output).toMatch(/base\/medusa\/deployment\.yaml: Deployment medusa: spec\.template\.spec\.containers\[0\]\.resources\.limits\.memory/);
+    expect(output).toContain('"1Gb" is not a valid Kubernetes quantity');
+    expect(repo.changedFiles()).toEqual([]);
+  });
+});
+
+describe("the function as a Kustomize exec plugin", () => {
+  for (const env of ENVS) {
+    it(`plugin/${env} prints exactly what plain kustomize build overlays/${env} prints`, () => {
+      const plugin = pluginBuild(REPO_ROOT, env);
+      expect(plugin.status, plugin.stderr).toBe(0);
+      const plain = plainBuild(REPO_ROOT, env);
+      expect(plain.status, plain.stderr).toBe(0);
+      expect(plugin.stdout).toBe(plain.stdout);
+      expect(plugin.stderr).toBe("");
+    });
+  }
+
+  it("really runs: an unrendered host change is corrected in the build", () => {
+    const repo = copy();
+    repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+    const plugin = pluginBuild(repo.root, "prod");
+    expect(plugin.status, plugin.stderr).toBe(0);
+    const medusa = parseAll(plugin.stdout).find((o) => o.kind === "ConfigMap" && o.metadata.name === "medusa-config");
+    expect((medusa as any).data.STORE_CORS).toBe("https://store.example.org");
+    const plain = parseAll(plainBuild(repo.root, "prod").stdout).find((o) => o.kind === "ConfigMap" && o.metadata.name === "medusa-config");
+    expect((plain as any).data.STORE_CORS).toBe("https://shop.example.com");
+  });
+
+  it("really runs: a violation fails the build with the function's message", () => {
+    const repo = copy();
+    repo.edit("base/storefront/deployment.yaml", /cpu: 500m/, "cpu: 4");
+    const plugin = pluginBuild(repo.root, "prod");
+    expect(plugin.status).not.toBe(0);
+    expect(plugin.stderr).toMatch(/Deployment ecom-prod\/storefront: .*limits\.cpu: container "storefront": cpu limit 4 is above the policy maximum 500m/);
+  });
+});
+
+describe("the bundle", () => {
+  it("answers a malformed ResourceList with an error result and exit 1", () => {
+    const file = join(REPO_ROOT, "functions/dist/ecom-fn.mjs");
+    const tmp = join(copy().root, "bad.yaml");
+    writeFileSync(tmp, "items: [unclosed\n");
+    const out = runCommand("sh", ["-c", `"${process.execPath}" "${file}" < "${tmp}"`], REPO_ROOT);
+    expect(out.status).toBe(1);
+    expect(out.stderr).toContain("[error]");
+    expect(readFileSync(file, "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
+  });
+});

@@ -1,0 +1,92 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { REPO_ROOT } from "./tools.js";
+
+export const BUNDLE = join(REPO_ROOT, "functions", "dist", "ecom-fn.mjs");
+
+export function requireBundle(): void {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` (npm test does it first)`);
+}
+
+/**
+ * A scratch git repository holding the repo's files as they are now (tracked
+ * and new, not ignored) plus the built bundle, committed so `git diff` shows
+ * exactly what a command changed.
+ */
+export class RepoCopy {
+  readonly root = mkdtempSync(join(tmpdir(), "ecom-deploy-"));
+
+  constructor() {
+    requireBundle();
+    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" })
+      .split("\0")
+      .filter((f) => f && existsSync(join(REPO_ROOT, f)));
+    for (const f of files) {
+      mkdirSync(dirname(join(this.root, f)), { recursive: true });
+      cpSync(join(REPO_ROOT, f), join(this.root, f));
+    }
+    mkdirSync(dirname(join(this.root, "functions/dist/ecom-fn.mjs")), { recursive: true });
+    cpSync(BUNDLE, join(this.root, "functions/dist/ecom-fn.mjs"));
+    this.git("init", "-q");
+    this.commit("copy");
+  }
+
+  git(...args: string[]): string {
+    return execFileSync("git", ["-c", "user.name=test", "-c", "user.email=test@localhost", "-c", "commit.gpgsign=false", ...args], {
+      cwd: this.root, encoding: "utf8",
+    });
+  }
+
+  commit(message: string): void {
+    this.git("add", "-A");
+    this.git("commit", "-q", "--allow-empty", "-m", message);
+  }
+
+  read(file: string): string {
+    return readFileSync(join(this.root, file), "utf8");
+  }
+
+  /** Replaces text that must be present, so a test can't silently edit nothing. */
+  edit(file: string, from: string | RegExp, to: string): void {
+    const before = this.read(file);
+    const after = before.replace(from, to);
+    if (after === before) throw new Error(`${file}: ${String(from)} not found`);
+    writeFileSync(join(this.root, file), after);
+  }
+
+  changedFiles(): string[] {
+    return this.git("status", "--porcelain").split("\n").filter(Boolean).map((l) => l.slice(3)).sort();
+  }
+
+  /** The +/- lines of the working-tree diff, without file headers. */
+  changedLines(): string[] {
+    return this.git("diff", "-U0").split("\n").filter((l) => /^[+-](?![+-])/.test(l));
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface Outcome {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCommand(bin: string, args: string[], cwd: string): Outcome {
+  try {
+    const stdout = execFileSync(bin, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+    return { status: 0, stdout, stderr: "" };
+  } catch (err) {
+    const e = err as { status?: number | null; stdout?: string; stderr?: string };
+    return { status: e.status ?? 1, stdout: String(e.stdout ?? ""), stderr: String(e.stderr ?? "") };
+  }
+}
+
+/** `npm run render` on a directory: the local bundle through real `kpt fn eval`. */
+export function render(dir: string): Outcome {
+  return runCommand(process.execPath, [join(REPO_ROOT, "scripts", "render.mjs"), dir], dir);
+}
