@@ -1,5 +1,5 @@
 import type { Derivation } from "./derive.js";
-import type { KubeObject } from "./kube.js";
+import { type KubeObject, refOf } from "./kube.js";
 import { type Item, editable } from "./resource-list.js";
 import { type Result, warning } from "./results.js";
 import { type Role, deploymentFor } from "./roles.js";
@@ -23,7 +23,7 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
     if (current === value) return;
     setString(editable(item), path, value);
     results.push(warning(`was "${current ?? ""}", derived "${value}": ${RENDER_HINT}`, {
-      ref: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata?.name ?? "" },
+      ref: refOf(obj),
       field: path.join("."),
     }));
   };

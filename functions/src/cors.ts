@@ -1,5 +1,5 @@
 import { type KubeObject, refOf } from "./kube.js";
-import { type OverlayView, fileWhere } from "./overlay-view.js";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
 import type { Policy } from "./policy.js";
 import { type Result, error } from "./results.js";
 import { type Role, ROLES, serviceFor } from "./roles.js";
@@ -42,7 +42,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
     for (const role of ROLES) {
       if (!routesTo(ing, services, role)) {
         results.push(error(`routes nothing to the ${role} Service; both the shop and the admin need a host`, {
-          ref: refOf(ing), field: "spec.rules", ...fileWhere(view, ing, ing.spec?.rules),
+          ref: refOf(ing), field: "spec.rules", ...fileWhere(view, ing, fieldOf(ing.spec, "rules"), ing.spec?.rules),
         }));
       }
     }
@@ -78,7 +78,7 @@ function collectOrigins(
   (ing.spec?.rules ?? []).forEach((rule: any, i: number) => {
     const problem = hostProblem(rule?.host);
     if (problem) {
-      results.push(error(`rule ${i} ${problem}`, { ref: refOf(ing), field: `spec.rules[${i}].host`, ...fileWhere(view, ing, ing.spec?.rules) }));
+      results.push(error(`rule ${i} ${problem}`, { ref: refOf(ing), field: `spec.rules[${i}].host`, ...fileWhere(view, ing, fieldOf(ing.spec, "rules"), ing.spec?.rules) }));
       return;
     }
     const origin = `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}`;

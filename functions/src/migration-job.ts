@@ -1,6 +1,6 @@
 import { parseImageRef } from "./image-ref.js";
 import { type KubeObject, refOf } from "./kube.js";
-import { type OverlayView, fileWhere } from "./overlay-view.js";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
 import type { Policy } from "./policy.js";
 import { type Result, error } from "./results.js";
 import { type Role, ROLES, containerField, deploymentFor, mainContainer, migrationJobs } from "./roles.js";
@@ -36,13 +36,13 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   jobContainers.forEach((c, i) => {
     if (c?.image !== image) {
       results.push(error(`runs "${c?.image}" but the medusa Deployment runs "${image}"; migrations must come from the image that rolls out`, {
-        ref: refOf(job), field: `spec.template.spec.containers[${i}].image`, ...fileWhere(view, job, [c, "image"]),
+        ref: refOf(job), field: `spec.template.spec.containers[${i}].image`, ...fileWhere(view, job, fieldOf(c, "image")),
       }));
     }
   });
   if (!tag) {
     results.push(error(`the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`, {
-      ref: refOf(medusa), field: containerField(medusa, medusaContainer, "image"), ...fileWhere(view, medusa, [medusaContainer, "image"]),
+      ref: refOf(medusa), field: containerField(medusa, medusaContainer, "image"), ...fileWhere(view, medusa, fieldOf(medusaContainer, "image")),
     }));
     return { results };
   }
@@ -51,8 +51,9 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   const name = `${prefix}${MIGRATION_JOB_BASE}-${tag}`;
   const full = `${view.namePrefix}${name}${view.nameSuffix}`;
   if (!DNS_LABEL.test(full)) {
-    results.push(error(`the migration Job name "${full}" built from the medusa tag "${tag}" is not a DNS label (lowercase letters, digits and '-', at most 63 characters); use a short SHA tag`, {
-      ref: refOf(job), field: "metadata.name", ...fileWhere(view, job),
+    results.push(error(`the tag "${tag}" would name the migration Job "${full}", which is not a DNS label (lowercase letters, digits and '-', at most 63 characters); ${PIN_HOWTO}`, {
+      ref: refOf(medusa), field: containerField(medusa, medusaContainer, "image"),
+      ...fileWhere(view, medusa, fieldOf(medusaContainer, "image")),
     }));
     return { results };
   }
@@ -69,7 +70,7 @@ function checkPins(view: OverlayView, policy: Policy): Result[] {
     if (tag !== undefined && SHORT_SHA.test(tag)) return [];
     const what = tag === undefined ? (digest ? "is pinned by digest only" : "has no tag") : `has the tag "${tag}"`;
     return [error(`policy ${policy.name} requires a pinned short SHA, but the ${role} image "${container.image}" ${what}; ${PIN_HOWTO}`, {
-      ref: refOf(deployment), field: containerField(deployment, container, "image"), ...fileWhere(view, deployment, [container, "image"]),
+      ref: refOf(deployment), field: containerField(deployment, container, "image"), ...fileWhere(view, deployment, fieldOf(container, "image")),
     })];
   });
 }

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { parse } from "yaml";
+import { isScalar, parse, parseDocument } from "yaml";
 import { parseImageRef, formatImageRef } from "./image-ref.js";
 import { type KubeObject, isPlainObject, podSpecOf } from "./kube.js";
 import type { OverlayView } from "./overlay-view.js";
@@ -161,15 +161,19 @@ class Composer {
   private checkImageTags(kItem: Item) {
     // sigs.k8s.io/yaml reads YAML 1.1, this package 1.2: a tag must be a string under both.
     for (const version of ["1.1", "1.2"] as const) {
-      const k = parse(kItem.source, { version });
-      list(k?.images).forEach((image: any, i: number) => {
-        if (image?.newTag !== undefined && typeof image.newTag !== "string") {
-          this.results.push(error(`newTag ${String(image.newTag)} is read as a ${typeof image.newTag}, not a string: quote it ("${String(kItem.object().images?.[i]?.newTag ?? image.newTag)}")`, {
-            file: kItem.path!, field: `images[${i}].newTag`,
-          }));
-        }
+      const doc = parseDocument(kItem.source, { version });
+      const found = list(doc.toJS()?.images).flatMap((image: any, i: number) => {
+        if (image?.newTag === undefined || typeof image.newTag === "string") return [];
+        const node = doc.getIn(["images", i, "newTag"], true);
+        const text = isScalar(node) && node.range ? kItem.source.slice(node.range[0], node.range[1]) : String(image.newTag);
+        return [error(`newTag ${text} is read as a ${typeof image.newTag}, not a string: quote it ("${text}")`, {
+          file: kItem.path!, field: `images[${i}].newTag`,
+        })];
       });
-      if (this.results.length) return;
+      if (found.length) {
+        this.results.push(...found);
+        return;
+      }
     }
   }
 

@@ -75,12 +75,7 @@ export type PolicyParse = { ok: true; policy: Policy } | { ok: false; issues: { 
 
 export function parsePolicy(input: unknown): PolicyParse {
   const parsed = policySchema.safeParse(input);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
-    };
-  }
+  if (!parsed.success) return { ok: false, issues: parsed.error.issues.flatMap(describeIssue) };
   const { metadata, spec: s } = parsed.data;
   return {
     ok: true,
@@ -97,3 +92,20 @@ export function parsePolicy(input: unknown): PolicyParse {
 export const isPolicyObject = (o: unknown): boolean =>
   typeof o === "object" && o !== null && (o as { kind?: unknown }).kind === POLICY_KIND &&
   (o as { apiVersion?: unknown }).apiVersion === POLICY_API_VERSION;
+
+// zod/mini ships no message locale (that is what keeps it small), so issues are worded here.
+function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string }[] {
+  const at = (extra: PropertyKey[] = []) => [...issue.path, ...extra].map(String).join(".");
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map((key) => ({ path: at([key]), message: "unknown field" }));
+    case "invalid_type":
+      return [{ path: at(), message: `expected ${issue.expected}` }];
+    case "invalid_value":
+      return [{ path: at(), message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}` }];
+    case "too_small":
+      return [{ path: at(), message: "must not be empty" }];
+    default:
+      return [{ path: at(), message: issue.message && issue.message !== "Invalid input" ? issue.message : `invalid (${issue.code})` }];
+  }
+}

@@ -1,5 +1,5 @@
-import { type KubeObject, podSpecOf, refOf } from "./kube.js";
-import { type OverlayView, fileWhere } from "./overlay-view.js";
+import { podSpecOf, refOf } from "./kube.js";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
 import type { Bounds, Policy } from "./policy.js";
 import { parseQuantity } from "./quantity.js";
 import { type Result, error } from "./results.js";
@@ -22,7 +22,11 @@ export function validateResources(view: OverlayView, policy: Policy): Result[] {
       (pod.spec[list] ?? []).forEach((c: any, i: number) => {
         const bounds = list === "initContainers" ? policy.initContainerBounds : workloadBounds;
         const at = `${pod.path}.${list}[${i}].resources`;
-        const where = (field: string) => ({ ref: refOf(obj), field: `${at}.${field}`, ...fileWhere(view, obj, c, [c, "resources"]) });
+        const where = (field: string) => {
+          const [kind, res] = field.split(".") as [string, string];
+          const file = fileWhere(view, obj, c, fieldOf(c, "resources"), c?.resources, fieldOf(c?.resources, kind), fieldOf(c?.resources?.[kind], res));
+          return { ref: refOf(obj), field: `${at}.${field}`, ...file };
+        };
         results.push(...checkContainer(c, bounds, (msg, field) => error(`container "${c?.name}": ${msg}`, where(field))));
       });
     }

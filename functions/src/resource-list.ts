@@ -98,24 +98,36 @@ const PATH = /^[ \t]+(?:internal\.)?config\.kubernetes\.io\/path:[ \t]*(.*?)[ \t
 const unquote = (v: string) => v.replace(/^'(.*)'$/, "$1").replace(/^"(.*)"$/, "$1");
 
 function makeItem(source: string, verbatim: string | undefined): Item {
-  let parsed: unknown;
+  let parsed: any;
+  const object = () => {
+    if (parsed === undefined) parsed = parse(source) ?? {};
+    return parsed;
+  };
   const p = PATH.exec(source);
+  let kind = field(source, "kind");
+  let apiVersion = field(source, "apiVersion");
+  let path = p ? unquote(p[1]!) : undefined;
+  // Flow style (`{kind: Service, ...}`) or anything else the line scan misses: read it properly.
+  if (!kind) {
+    const o = object();
+    kind = String(o?.kind ?? "");
+    apiVersion = String(o?.apiVersion ?? "");
+    const annotations = o?.metadata?.annotations ?? {};
+    path = annotations["internal.config.kubernetes.io/path"] ?? annotations["config.kubernetes.io/path"];
+  }
   return {
     source,
     verbatim,
-    kind: field(source, "kind"),
-    apiVersion: field(source, "apiVersion"),
-    path: p ? unquote(p[1]!) : undefined,
+    kind,
+    apiVersion,
+    path,
     get name() {
       return metadataName(source) ?? String(this.object()?.metadata?.name ?? "");
     },
     get parsed() {
       return parsed !== undefined;
     },
-    object() {
-      if (parsed === undefined) parsed = parse(source) ?? {};
-      return parsed;
-    },
+    object,
   };
 }
 
