@@ -1,0 +1,248 @@
+/**
+ * Scenario tests in the style of the kpt functions catalog: each directory
+ * under fixtures/ is one run of the function with its expected outcome in
+ * `.expected/`. Layout and how to add or regenerate a scenario: fixtures/README.md.
+ */
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import {
+  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { parse, stringify } from "yaml";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, "..", "..");
+const FIXTURES = join(HERE, "fixtures");
+const SHARED_PACKAGE = join(FIXTURES, "_package");
+const BUNDLE = join(REPO, "functions", "dist", "ecom-fn.mjs");
+const RENDER = join(REPO, "scripts", "render.mjs");
+const UPDATE = process.env.UPDATE_FIXTURES === "1";
+
+interface ScenarioConfig {
+  exitCode: number;
+  notes?: string;
+  /** Package paths deleted from the shared package before the scenario's own files are copied on top. */
+  remove?: string[];
+  /** Plugin mode: the output items must be the input items, byte for byte. */
+  itemsUnchanged?: boolean;
+}
+
+interface NormalizedResult {
+  message: string;
+  severity: string;
+  resourceRef?: Record<string, string>;
+  field?: { path: string };
+  file?: { path: string };
+}
+
+const scenarios = readdirSync(FIXTURES)
+  .filter((name) => !name.startsWith("_") && statSync(join(FIXTURES, name)).isDirectory())
+  .sort();
+const pluginScenarios = scenarios.filter((s) => existsSync(join(FIXTURES, s, "input.yaml")));
+const packageScenarios = scenarios.filter((s) => !pluginScenarios.includes(s));
+
+let work: string;
+let shimDir: string;
+
+beforeAll(() => {
+  // The bundle targets Node 24 and render.mjs hands kpt this very binary.
+  const major = Number(process.versions.node.split(".")[0]);
+  if (major < 24) throw new Error(`fixtures need Node >= 24, running ${process.version}: run vitest through npx so the repo's node is used`);
+  if (!existsSync(BUNDLE)) throw new Error("functions/dist/ecom-fn.mjs is missing: run `npm run build` first");
+  // A stale bundle would make every scenario fail (or pass) for reasons the sources no longer have.
+  const built = statSync(BUNDLE).mtimeMs;
+  const src = join(REPO, "functions", "src");
+  const newer = readdirSync(src).filter((f) => statSync(join(src, f)).mtimeMs > built);
+  if (newer.length) throw new Error(`functions/dist/ecom-fn.mjs is older than ${newer.join(", ")}: run \`npm run build\``);
+
+  work = mkdtempSync(join(tmpdir(), "ecom-fn-fixtures-"));
+  // render.mjs takes no flags, so a `kpt` ahead of the real one on PATH adds --results-dir:
+  // the scenario still runs through the real script and the real kpt.
+  const kpt = onPath("kpt");
+  if (!kpt) throw new Error("kpt is not on PATH");
+  shimDir = join(work, "bin");
+  mkdirSync(shimDir);
+  writeFileSync(join(shimDir, "kpt"), `#!/bin/sh\nexec "${kpt}" "$@" --results-dir "$ECOM_FIXTURE_RESULTS_DIR"\n`);
+  chmodSync(join(shimDir, "kpt"), 0o755);
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+test("the fixture set is complete", () => {
+  expect(packageScenarios.length).toBeGreaterThan(0);
+  expect(pluginScenarios.length).toBeGreaterThan(0);
+  for (const s of scenarios) {
+    expect(existsSync(join(FIXTURES, s, ".expected", "config.yaml")), `${s}/.expected/config.yaml`).toBe(true);
+  }
+});
+
+describe("package mode: kpt fn eval over a package, via scripts/render.mjs", () => {
+  test.each(packageScenarios)("%s", (scenario) => {
+    const dir = join(FIXTURES, scenario);
+    const config = readConfig(dir);
+    const pkg = preparePackage(scenario, config);
+
+    const first = render(pkg, "first");
+    const patch = stagedDiff(pkg);
+    const results = first.results;
+
+    const expected = join(dir, ".expected");
+    if (UPDATE) {
+      writeFileSync(join(expected, "diff.patch"), patch);
+      writeFileSync(join(expected, "results.yaml"), resultsFile(first.exitCode, results));
+    }
+    expect(first.exitCode, `exit code; kpt said:\n${first.output}`).toBe(config.exitCode);
+    // Soft, so a scenario that differs from its expectation still gets the invariants below checked.
+    expect.soft(patch).toBe(readFileSync(join(expected, "diff.patch"), "utf8"));
+    expect.soft(resultsFile(first.exitCode, results)).toBe(readFileSync(join(expected, "results.yaml"), "utf8"));
+
+    if (config.exitCode !== 0) {
+      expect(patch, "a failing function must leave every file as it was").toBe("");
+      expect(results.some((r) => r.severity === "error"), "a failure must say why").toBe(true);
+    }
+    // The function owns only the overlays' derived/ files; anything else changing means it re-serialised input.
+    for (const file of changedFiles(patch)) expect(file).toMatch(/^overlays\/[^/]+\/derived\/[^/]+\.yaml$/);
+
+    git(pkg, "add", "-A");
+    git(pkg, "commit", "-q", "--allow-empty", "-m", "first render");
+    const second = render(pkg, "second");
+    expect(second.exitCode, "second run exit code").toBe(first.exitCode);
+    expect(stagedDiff(pkg), "a second render must change nothing").toBe("");
+    expect(second.results, "a second render must report the same").toEqual(results);
+  });
+});
+
+describe("plugin mode: a DeployPolicy as functionConfig over a built overlay", () => {
+  test.each(pluginScenarios)("%s", (scenario) => {
+    const dir = join(FIXTURES, scenario);
+    const config = readConfig(dir);
+    const input = readFileSync(join(dir, "input.yaml"), "utf8");
+
+    const first = runBundle(input);
+    const expectedOutput = join(dir, ".expected", "output.yaml");
+    if (UPDATE) writeFileSync(expectedOutput, first.stdout);
+    expect(first.status, `exit code; stderr:\n${first.stderr}`).toBe(config.exitCode);
+    expect.soft(first.stdout).toBe(readFileSync(expectedOutput, "utf8"));
+    if (config.itemsUnchanged) expect(itemsOf(first.stdout), "items must pass through byte for byte").toBe(itemsOf(input));
+
+    const out = parse(first.stdout);
+    for (const r of out.results ?? []) expect(first.stderr, "every result is also printed for people").toContain(r.message);
+    if (config.exitCode !== 0) expect((out.results ?? []).some((r: any) => r.severity === "error")).toBe(true);
+
+    // Feeding the output back, as a second kustomize build of a rendered overlay would, converges.
+    const again = runBundle(withFunctionConfig(withoutResults(first.stdout), input));
+    expect(again.status).toBe(first.status);
+    expect(itemsOf(again.stdout)).toBe(itemsOf(first.stdout));
+    if (config.exitCode === 0) expect(parse(again.stdout).results, "nothing left to correct").toBeUndefined();
+    else expect(parse(again.stdout).results).toEqual(out.results);
+  });
+});
+
+function readConfig(dir: string): ScenarioConfig {
+  const config = parse(readFileSync(join(dir, ".expected", "config.yaml"), "utf8")) as ScenarioConfig;
+  expect(typeof config?.exitCode, `${relative(REPO, dir)}/.expected/config.yaml needs an exitCode`).toBe("number");
+  return config;
+}
+
+function preparePackage(scenario: string, config: ScenarioConfig): string {
+  const pkg = join(work, scenario);
+  cpSync(SHARED_PACKAGE, pkg, { recursive: true });
+  for (const path of config.remove ?? []) {
+    const target = join(pkg, path);
+    if (!existsSync(target)) throw new Error(`${scenario}: remove lists ${path}, which the shared package does not have`);
+    rmSync(target, { recursive: true });
+  }
+  const own = join(FIXTURES, scenario);
+  cpSync(own, pkg, {
+    recursive: true,
+    filter: (src) => !relative(own, src).split(/[\\/]/).includes(".expected") && relative(own, src) !== "README.md",
+  });
+  git(pkg, "init", "-q");
+  git(pkg, "add", "-A");
+  git(pkg, "commit", "-q", "-m", "scenario");
+  return pkg;
+}
+
+function render(pkg: string, run: string): { exitCode: number; results: NormalizedResult[]; output: string } {
+  const resultsDir = join(work, `${relative(work, pkg)}.${run}.results`);
+  mkdirSync(resultsDir);
+  const proc = spawnSync(process.execPath, [RENDER, pkg], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, ECOM_FIXTURE_RESULTS_DIR: resultsDir },
+  });
+  const output = `${proc.stdout}${proc.stderr}`;
+  const file = join(resultsDir, "results.yaml");
+  if (!existsSync(file)) throw new Error(`kpt wrote no results.yaml (exit ${proc.status}):\n${output}`);
+  const list = parse(readFileSync(file, "utf8"));
+  expect(list.exitCode, "kpt's recorded exit code and the process's agree").toBe(proc.status);
+  const results = (list.items ?? []).flatMap((fn: any) => fn.results ?? []).map(normalize);
+  return { exitCode: proc.status ?? -1, results, output };
+}
+
+/** Only what a finding means; kpt's bookkeeping (exec string, stderr copy) stays out of the fixtures. */
+function normalize(r: any): NormalizedResult {
+  const out: NormalizedResult = { message: r.message, severity: r.severity };
+  if (r.resourceRef) out.resourceRef = r.resourceRef;
+  if (r.field?.path) out.field = { path: r.field.path };
+  if (r.file?.path) out.file = { path: r.file.path };
+  return out;
+}
+
+function resultsFile(exitCode: number, results: NormalizedResult[]): string {
+  return stringify({ exitCode, results }, { lineWidth: 0 });
+}
+
+function stagedDiff(pkg: string): string {
+  git(pkg, "add", "-A");
+  return git(pkg, "diff", "--cached", "--no-color", "--no-ext-diff", "--no-renames");
+}
+
+function changedFiles(patch: string): string[] {
+  return [...patch.matchAll(/^diff --git a\/(\S+) b\//gm)].map((m) => m[1]!);
+}
+
+function git(cwd: string, ...args: string[]): string {
+  const proc = spawnSync("git", ["-c", "user.name=fixture", "-c", "user.email=fixture@example.invalid", "-c", "commit.gpgsign=false", ...args], {
+    cwd,
+    encoding: "utf8",
+    // Whatever the developer's git config says, the diff must look the same everywhere.
+    env: { ...process.env, GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" },
+  });
+  if (proc.status !== 0) throw new Error(`git ${args.join(" ")} failed: ${proc.stderr}`);
+  return proc.stdout;
+}
+
+function runBundle(input: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BUNDLE], { input, encoding: "utf8" });
+}
+
+/** The `items:` block as written, up to the next top-level key. */
+function itemsOf(list: string): string {
+  const lines = list.split("\n");
+  const start = lines.findIndex((l) => /^items:/.test(l));
+  if (start < 0) throw new Error("no items: in the ResourceList");
+  const end = lines.findIndex((l, i) => i > start && /^[A-Za-z]/.test(l));
+  return lines.slice(start, end < 0 ? undefined : end).join("\n").trimEnd();
+}
+
+function withoutResults(list: string): string {
+  const at = list.search(/^results:/m);
+  return at < 0 ? list : list.slice(0, at);
+}
+
+function withFunctionConfig(list: string, input: string): string {
+  const at = input.search(/^functionConfig:/m);
+  return `${list.trimEnd()}\n${input.slice(at)}`;
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}

@@ -1,0 +1,153 @@
+import { describe, expect, test } from "vitest";
+import { deriveCors } from "../../src/cors.js";
+import { TWO_HOSTS, ingress, policy, service, shop, view } from "./helpers.js";
+
+const derive = (objects = shop(), p = policy(), opts = {}) => deriveCors(view(objects, opts), p);
+
+function values(objects = shop(), p = policy(), opts = {}) {
+  const out = derive(objects, p, opts);
+  expect(out.results).toEqual([]);
+  return out.values!;
+}
+
+describe("deriveCors", () => {
+  test("TLS hosts give https origins; ADMIN and AUTH list the admin host, then the shop", () => {
+    expect(values()).toEqual({
+      medusa: {
+        STORE_CORS: "https://shop.example.com",
+        ADMIN_CORS: "https://admin.example.com,https://shop.example.com",
+        AUTH_CORS: "https://admin.example.com,https://shop.example.com",
+        BACKEND_URL: "https://admin.example.com",
+        STOREFRONT_URL: "https://shop.example.com",
+      },
+      storefront: { NEXT_PUBLIC_BASE_URL: "https://shop.example.com", MEDUSA_BACKEND_URL: "http://medusa:9000" },
+    });
+  });
+
+  test("a host without TLS is http, one with TLS https, in the same Ingress", () => {
+    const v = values(shop({ tls: ["admin.example.com"] }));
+    expect(v.medusa.ADMIN_CORS).toBe("https://admin.example.com,http://shop.example.com");
+    expect(v.storefront.NEXT_PUBLIC_BASE_URL).toBe("http://shop.example.com");
+  });
+
+  test("no TLS at all is http everywhere", () => {
+    const v = values(shop({ tls: [] }));
+    expect(Object.values(v.medusa).join(",")).not.toContain("https");
+    expect(v.medusa.BACKEND_URL).toBe("http://admin.example.com");
+  });
+
+  test("origins keep rule order and appear once", () => {
+    const rules = [
+      { host: "shop.example.com", paths: [["/", "storefront"]] as [string, string][] },
+      { host: "www.example.com", paths: [["/", "storefront"]] as [string, string][] },
+      { host: "shop.example.com", paths: [["/", "storefront"]] as [string, string][] },
+      { host: "admin.example.com", paths: [["/", "medusa"]] as [string, string][] },
+    ];
+    const v = values(shop({ rules, tls: [] }));
+    expect(v.medusa.STORE_CORS).toBe("http://shop.example.com,http://www.example.com");
+    expect(v.medusa.ADMIN_CORS).toBe("http://admin.example.com,http://shop.example.com,http://www.example.com");
+    expect(v.medusa.STOREFRONT_URL).toBe("http://shop.example.com");
+  });
+
+  test("a host routed to both services by path is every origin, once", () => {
+    const rules = [{ host: "shop.example.com", paths: [["/app", "medusa"], ["/", "storefront"]] as [string, string][] }];
+    const v = values(shop({ rules, tls: ["shop.example.com"] }));
+    expect(v.medusa).toEqual({
+      STORE_CORS: "https://shop.example.com",
+      ADMIN_CORS: "https://shop.example.com",
+      AUTH_CORS: "https://shop.example.com",
+      BACKEND_URL: "https://shop.example.com",
+      STOREFRONT_URL: "https://shop.example.com",
+    });
+  });
+
+  test("extra origins follow the derived ones, without duplicates", () => {
+    const p = policy({
+      cors: {
+        extraStoreOrigins: ["http://localhost:8000", "https://shop.example.com"],
+        extraAdminOrigins: ["http://localhost:9000"],
+        extraAuthOrigins: ["https://login.example.net"],
+      },
+    });
+    const v = values(shop(), p);
+    expect(v.medusa.STORE_CORS).toBe("https://shop.example.com,http://localhost:8000");
+    expect(v.medusa.ADMIN_CORS).toBe("https://admin.example.com,https://shop.example.com,http://localhost:9000");
+    expect(v.medusa.AUTH_CORS).toBe("https://admin.example.com,https://shop.example.com,https://login.example.net");
+    // The URLs are where the apps are, not who may call them.
+    expect(v.medusa.BACKEND_URL).toBe("https://admin.example.com");
+  });
+
+  test("Flux ${VAR} hosts pass verbatim", () => {
+    const rules = [
+      { host: "shop.${SECRET_DOMAIN}", paths: [["/", "storefront"]] as [string, string][] },
+      { host: "admin.${SECRET_DOMAIN}", paths: [["/", "medusa"]] as [string, string][] },
+    ];
+    const v = values(shop({ rules, tls: ["shop.${SECRET_DOMAIN}", "admin.${SECRET_DOMAIN}"] }));
+    expect(v.medusa.ADMIN_CORS).toBe("https://admin.${SECRET_DOMAIN},https://shop.${SECRET_DOMAIN}");
+    expect(v.storefront.NEXT_PUBLIC_BASE_URL).toBe("https://shop.${SECRET_DOMAIN}");
+  });
+
+  test("the namePrefix and nameSuffix still to come reach MEDUSA_BACKEND_URL", () => {
+    expect(values(shop(), policy(), { namePrefix: "shop-", nameSuffix: "-v2" }).storefront.MEDUSA_BACKEND_URL).toBe("http://shop-medusa-v2:9000");
+  });
+
+  test("MEDUSA_BACKEND_URL uses the medusa Service's name and the port that targets 9000", () => {
+    const objects = shop().map((o) => (o.kind === "Service" && o.metadata?.name === "medusa" ? { ...service("api", "medusa", 80, 9000), spec: { selector: { app: "medusa" }, ports: [{ name: "metrics", port: 9090, targetPort: 9090 }, { name: "http", port: 80, targetPort: 9000 }] } } : o));
+    // The Ingress routes to Services by name, so it must follow the rename too.
+    const rules = [TWO_HOSTS[0]!, { host: "admin.example.com", paths: [["/", "api"]] as [string, string][] }];
+    const withIngress = objects.map((o) => (o.kind === "Ingress" ? ingress(rules, []) : o));
+    expect(values(withIngress).storefront.MEDUSA_BACKEND_URL).toBe("http://api:80");
+  });
+
+  test.each([
+    ["*.example.com", /wildcard host "\*\.example\.com"/],
+    ["", /has no host/],
+    [undefined, /has no host/],
+    ["Shop.Example.com", /not a lowercase DNS name/],
+    ["shop_example.com", /not a lowercase DNS name/],
+  ])("the host %j is an error at its rule", (host, message) => {
+    const rules = [TWO_HOSTS[0]!, { ...(host === undefined ? {} : { host }), paths: [["/", "medusa"]] as [string, string][] }];
+    const out = derive(shop({ rules }));
+    expect(out.values).toBeUndefined();
+    expect(out.results).toHaveLength(1);
+    expect(out.results[0]).toMatchObject({
+      severity: "error",
+      message: expect.stringMatching(message),
+      field: { path: "spec.rules[1].host" },
+      resourceRef: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", name: "ecom-ingress" },
+    });
+  });
+
+  test.each([
+    ["medusa", [{ host: "shop.example.com", paths: [["/", "storefront"]] as [string, string][] }]],
+    ["storefront", [{ host: "admin.example.com", paths: [["/", "medusa"]] as [string, string][] }]],
+  ])("an Ingress routing nothing to %s is an error on spec.rules", (role, rules) => {
+    const out = derive(shop({ rules }));
+    expect(out.values).toBeUndefined();
+    expect(out.results).toEqual([expect.objectContaining({
+      severity: "error", message: expect.stringContaining(`routes nothing to the ${role} Service`), field: { path: "spec.rules" },
+    })]);
+  });
+
+  test("a path to a Service that no app selects counts for nothing", () => {
+    const rules = [...TWO_HOSTS, { host: "grafana.example.com", paths: [["/", "grafana"]] as [string, string][] }];
+    expect(values(shop({ rules })).medusa.ADMIN_CORS).toBe("https://admin.example.com,https://shop.example.com");
+  });
+
+  test("without an Ingress, or without a Service for an app, nothing is derived", () => {
+    const noIngress = derive(shop().filter((o) => o.kind !== "Ingress"));
+    expect(noIngress.values).toBeUndefined();
+    expect(noIngress.results.map((r) => r.message)).toEqual([expect.stringContaining("no Ingress")]);
+    const noService = derive(shop().filter((o) => !(o.kind === "Service" && o.metadata?.name === "storefront")));
+    expect(noService.values).toBeUndefined();
+    expect(noService.results.map((r) => r.message)).toEqual([expect.stringContaining("no Service selects app=storefront")]);
+  });
+
+  test("a finding names the file that set spec.rules when the view knows it", () => {
+    const objects = shop({ rules: [TWO_HOSTS[0]!, { host: "*.example.com", paths: [["/", "medusa"]] }] });
+    const ing = objects.find((o) => o.kind === "Ingress")!;
+    const v = view(objects);
+    v.fileOf = (node, field) => (node === ing ? "base/ingress.yaml" : node === ing.spec && field === "rules" ? "overlays/prod/ingress.yaml" : undefined);
+    expect(deriveCors(v, policy()).results.map((r) => r.file?.path)).toEqual(["overlays/prod/ingress.yaml"]);
+  });
+});

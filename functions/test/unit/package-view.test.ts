@@ -1,0 +1,90 @@
+import { describe, expect, test } from "vitest";
+import { PackageIndex, composeOverlay } from "../../src/package-view.js";
+import { newItem } from "../../src/resource-list.js";
+import { validateResources } from "../../src/resource-limits.js";
+import { policy } from "./helpers.js";
+
+/** Package files as kpt hands them over: one item per document, each annotated with its path. */
+function pkg(files: Record<string, string>): PackageIndex {
+  return new PackageIndex(Object.entries(files).map(([path, text]) =>
+    newItem(text.replace(/^metadata:\n/m, `metadata:\n  annotations:\n    config.kubernetes.io/path: '${path}'\n`)
+      .replace(/^(kind: Kustomization)$/m, `$1\nmetadata:\n  annotations:\n    config.kubernetes.io/path: '${path}'`))));
+}
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: medusa
+spec:
+  template:
+    metadata:
+      labels:
+        app: medusa
+    spec:
+      containers:
+        - name: medusa
+          image: ghcr.io/ekenheim/ecom/medusa
+          resources:
+            requests: {cpu: 250m, memory: 512Mi}
+            limits: {cpu: "1", memory: 1Gi}
+`;
+
+const overlay = (extra: string) => `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - ../../base
+${extra}`;
+
+const files = (extra: string, more: Record<string, string> = {}) => pkg({
+  "base/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - deployment.yaml\n",
+  "base/deployment.yaml": DEPLOYMENT,
+  "overlays/prod/kustomization.yaml": overlay(extra),
+  ...more,
+});
+
+describe("composeOverlay", () => {
+  test("images set the tag, and the view knows the kustomization set it", () => {
+    const { view, results } = composeOverlay(files('images:\n  - name: ghcr.io/ekenheim/ecom/medusa\n    newTag: "b60245b"\n'), "overlays/prod");
+    expect(results).toEqual([]);
+    const c = view!.objects[0]!.spec.template.spec.containers[0];
+    expect(c.image).toBe("ghcr.io/ekenheim/ecom/medusa:b60245b");
+    expect(view!.fileOf(c, "image")).toBe("overlays/prod/kustomization.yaml");
+  });
+
+  test.each([
+    ["1234567", 'newTag 1234567 is read as a number, not a string: quote it ("1234567")'],
+    ["0x1f", 'newTag 0x1f is read as a number, not a string: quote it ("0x1f")'],
+    ["12e4567", 'newTag 12e4567 is read as a number, not a string: quote it ("12e4567")'],
+  ])("an unquoted numeric newTag %s is an error that quotes the tag as written", (tag, message) => {
+    const { view, results } = composeOverlay(files(`images:\n  - name: ghcr.io/ekenheim/ecom/medusa\n    newTag: ${tag}\n`), "overlays/prod");
+    expect(view).toBeUndefined();
+    expect(results).toEqual([{ severity: "error", message, field: { path: "images[0].newTag" }, file: { path: "overlays/prod/kustomization.yaml" } }]);
+  });
+
+  test("namePrefix and nameSuffix are carried, not applied", () => {
+    const { view } = composeOverlay(files("namePrefix: shop-\nnameSuffix: -v2\n"), "overlays/prod");
+    expect([view!.namePrefix, view!.nameSuffix, view!.objects[0]!.metadata!.name]).toEqual(["shop-", "-v2", "medusa"]);
+  });
+
+  // A quantity set by an overlay patch must be reported in that patch, not in the base it patches.
+  test("a resource finding names the patch that set the quantity", () => {
+    const patch = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: medusa
+spec:
+  template:
+    spec:
+      containers:
+        - name: medusa
+          resources:
+            limits:
+              memory: 1Gb
+`;
+    const { view } = composeOverlay(files("patches:\n  - path: resources.yaml\n", { "overlays/prod/resources.yaml": patch }), "overlays/prod");
+    const found = validateResources(view!, policy());
+    expect(found.map((r) => [r.field?.path, r.file?.path])).toEqual([
+      ["spec.template.spec.containers[0].resources.limits.memory", "overlays/prod/resources.yaml"],
+    ]);
+  });
+});

@@ -1,0 +1,131 @@
+import { describe, expect, test } from "vitest";
+import type { KubeObject } from "../../src/kube.js";
+import { boundsFor, validateResources } from "../../src/resource-limits.js";
+import { RESOURCES, container, deployment, policy, view } from "./helpers.js";
+
+const res = (requests: Record<string, unknown>, limits: Record<string, unknown>) => ({ requests, limits });
+const check = (objects: KubeObject[], p = policy(), opts = {}) => validateResources(view(objects, opts), p);
+const medusa = (resources: unknown, init?: unknown[]) => deployment("medusa", "medusa", [container("medusa", "m:1", resources)], init);
+const fields = (objects: KubeObject[], p = policy()) => check(objects, p).map((r) => r.field?.path);
+
+describe("validateResources", () => {
+  test("a workload inside its bounds passes", () => {
+    expect(check([medusa(RESOURCES)])).toEqual([]);
+  });
+
+  test("each missing request and limit is its own error", () => {
+    const out = check([medusa({ requests: { cpu: "250m" } })]);
+    expect(out.map((r) => r.field?.path)).toEqual([
+      "spec.template.spec.containers[0].resources.limits.cpu",
+      "spec.template.spec.containers[0].resources.requests.memory",
+      "spec.template.spec.containers[0].resources.limits.memory",
+    ]);
+    expect(out[0]).toMatchObject({
+      severity: "error",
+      message: 'container "medusa": no cpu limit; every container needs CPU and memory requests and limits',
+      resourceRef: { apiVersion: "apps/v1", kind: "Deployment", name: "medusa" },
+    });
+  });
+
+  test("a container with no resources at all gets four errors", () => {
+    expect(check([deployment("medusa", "medusa", [{ name: "medusa", image: "m:1" }])])).toHaveLength(4);
+  });
+
+  test.each(["1Gb", "-1", "500mi", "", "1 Gi"])("the memory limit %j is not a quantity", (q) => {
+    const out = check([medusa(res(RESOURCES.requests, { cpu: "1", memory: q }))]);
+    expect(out).toEqual([expect.objectContaining({
+      message: expect.stringContaining(`memory limits "${q}" is not a valid Kubernetes quantity`),
+      field: { path: "spec.template.spec.containers[0].resources.limits.memory" },
+    })]);
+  });
+
+  test("a request above its limit is an error on the request, compared as quantities", () => {
+    expect(fields([medusa(res({ cpu: "600m", memory: "1Gi" }, { cpu: "0.5", memory: "1024Mi" }))], policy({ resources: { workloads: { medusa: {} } } })))
+      .toEqual(["spec.template.spec.containers[0].resources.requests.cpu"]);
+  });
+
+  test("below the minimum request or above the maximum limit is an error", () => {
+    const out = check([medusa(res({ cpu: "100m", memory: "512Mi" }, { cpu: "1", memory: "2Gi" }))]);
+    expect(out.map((r) => r.message)).toEqual([
+      'container "medusa": cpu request 100m is below the policy minimum 250m',
+      'container "medusa": memory limit 2Gi is above the policy maximum 1Gi',
+    ]);
+  });
+
+  test("bounds are the policy's when it sets them for a workload", () => {
+    const p = policy({ resources: { workloads: { medusa: { cpu: { min: "500m", max: 2 } } } } });
+    expect(check([medusa(res({ cpu: "250m", memory: "4Gi" }, { cpu: "2", memory: "8Gi" }))], p).map((r) => r.message))
+      .toEqual(['container "medusa": cpu request 250m is below the policy minimum 500m']);
+  });
+
+  test("a workload with no bounds only needs valid, consistent values", () => {
+    expect(check([deployment("grafana", "grafana", [container("grafana", "g:1", res({ cpu: "1m", memory: "1Mi" }, { cpu: "64", memory: "1Ti" }))])])).toEqual([]);
+  });
+
+  test("init containers get the init-container bounds, not the workload's", () => {
+    const init = container("wait", "busybox:1.36", res({ cpu: "5m", memory: "16Mi" }, { cpu: "200m", memory: "32Mi" }));
+    const out = check([medusa(RESOURCES, [init])]);
+    expect(out.map((r) => [r.field?.path, r.message])).toEqual([
+      ["spec.template.spec.initContainers[0].resources.requests.cpu", 'container "wait": cpu request 5m is below the policy minimum 10m'],
+      ["spec.template.spec.initContainers[0].resources.limits.cpu", 'container "wait": cpu limit 200m is above the policy maximum 100m'],
+    ]);
+    const relaxed = policy({ resources: { initContainers: { cpu: { max: "250m" } } } });
+    expect(check([medusa(RESOURCES, [init])], relaxed)).toEqual([]);
+  });
+
+  const bad = container("app", "a:1", res({ cpu: "2", memory: "16Mi" }, { cpu: "1", memory: "32Mi" }));
+  const template = { metadata: { labels: { app: "x" } }, spec: { containers: [bad] } };
+  test.each<[string, KubeObject, string]>([
+    ["Pod", { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [bad] } }, "spec"],
+    ["Deployment", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: { template } }, "spec.template.spec"],
+    ["StatefulSet", { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "s" }, spec: { template } }, "spec.template.spec"],
+    ["DaemonSet", { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "d" }, spec: { template } }, "spec.template.spec"],
+    ["ReplicaSet", { apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "r" }, spec: { template } }, "spec.template.spec"],
+    ["ReplicationController", { apiVersion: "v1", kind: "ReplicationController", metadata: { name: "r" }, spec: { template } }, "spec.template.spec"],
+    ["Job", { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: { template } }, "spec.template.spec"],
+    ["CronJob", { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "c" }, spec: { jobTemplate: { spec: { template } } } }, "spec.jobTemplate.spec.template.spec"],
+  ])("a %s's containers are checked", (kind, obj, path) => {
+    const out = check([obj]);
+    expect(out).toEqual([expect.objectContaining({ field: { path: `${path}.containers[0].resources.requests.cpu` }, resourceRef: expect.objectContaining({ kind }) })]);
+  });
+
+  test("objects that run no containers are ignored", () => {
+    expect(check([{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: {} }, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } }])).toEqual([]);
+  });
+
+  test("a finding names the file of the container when the view knows it", () => {
+    const c = container("medusa", "m:1", res({ cpu: "250m" }, {}));
+    const obj = deployment("medusa", "medusa", [c]);
+    const out = validateResources(view([obj], { files: new Map<object, string>([[obj, "base/deployment.yaml"], [c, "overlays/prod/resources.yaml"]]) }), policy());
+    expect(new Set(out.map((r) => r.file?.path))).toEqual(new Set(["overlays/prod/resources.yaml"]));
+  });
+});
+
+describe("boundsFor", () => {
+  const table = policy().workloadBounds;
+  const b = (name: string, namePrefix = "") => boundsFor(name, view([], { namePrefix }), table);
+
+  test.each([
+    ["medusa", "medusa"],
+    ["medusa-worker", "medusa-worker"],
+    ["medusa-migrate-b60245b", "medusa-migrate"],
+    ["shop-medusa", "medusa"],
+    ["ecom-storefront", "storefront"],
+    ["redis-0", "redis"],
+  ])("%s takes the bounds of %s", (name, key) => {
+    expect(b(name)).toBe(table[key]);
+  });
+
+  test("the longest matching key wins, so medusa-worker is not medusa", () => {
+    expect(b("medusa-worker-abc")).toBe(table["medusa-worker"]);
+  });
+
+  test("a pending namePrefix is taken off first", () => {
+    expect(b("prod-medusa-migrate-b60245b", "prod-")).toBe(table["medusa-migrate"]);
+  });
+
+  test("a name that only contains a key in the middle has no bounds", () => {
+    expect(b("my-medusa-thing")).toBeUndefined();
+    expect(b("medusajs")).toBeUndefined();
+  });
+});
