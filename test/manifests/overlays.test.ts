@@ -30,7 +30,7 @@ import {
   APPS,
   INGRESS,
   MEDUSA_IMAGE,
-  PULL_SECRET,
+  pullSecretFor,
   RESOURCES,
   SEED_COMMAND,
   SEED_JOB,
@@ -88,13 +88,13 @@ for (const overlay of overlayDirs()) {
       }
     });
 
-    it("every pod spec uses the same image pull secret, the reference's name", () => {
+    it("every pod spec uses the same image pull secret, the one this overlay names", () => {
       const names = new Set(
         workloads(objects())
           .filter((o) => containersOf(o).some(({ container: c }) => c.image?.startsWith(APP_IMAGE_PREFIX)))
           .flatMap((o) => (podSpec(o).imagePullSecrets ?? []).map((s) => s.name)),
       );
-      expect([...names]).toEqual([PULL_SECRET]);
+      expect([...names]).toEqual([pullSecretFor(overlay)]);
     });
 
     it("medusa-config CORS and URLs are derived from the Ingress hosts with the right scheme", () => {

@@ -21,7 +21,7 @@ import {
   workloads,
   type Container,
 } from "./k8s.js";
-import { APPS, INGRESS, MIGRATE_COMMAND, PULL_SECRET, type ResourceRow } from "./reference.js";
+import { APPS, INGRESS, MIGRATE_COMMAND, pullSecretFor, type ResourceRow } from "./reference.js";
 import { objectId, type K8sObject } from "./tools.js";
 
 export function expectResources(where: string, c: Container, row: ResourceRow): void {
@@ -101,11 +101,12 @@ export function registerCommonInvariants(target: string): void {
   }
 
   it("every Deployment and Job pod spec pulls with the image pull secret", () => {
+    const secret = pullSecretFor(target);
     const missing = workloads(objects())
       .filter((o) => o.kind === "Deployment" || o.kind === "Job")
-      .filter((o) => !(podSpec(o).imagePullSecrets ?? []).some((s) => s.name === PULL_SECRET))
+      .filter((o) => !(podSpec(o).imagePullSecrets ?? []).some((s) => s.name === secret))
       .map(objectId);
-    expect(missing, `pod specs without imagePullSecrets ${PULL_SECRET}`).toEqual([]);
+    expect(missing, `pod specs without imagePullSecrets ${secret}`).toEqual([]);
   });
 
   it("every ConfigMap a pod refers to is in the build", () => {
@@ -130,6 +131,11 @@ export function registerCommonInvariants(target: string): void {
     expect(ps.restartPolicy, `${objectId(job)} restartPolicy`).toBe("OnFailure");
     // Flux recreates a TTL-deleted Job on the next reconcile and the migration runs again.
     expect((job.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished, "ttlSecondsAfterFinished").toBeUndefined();
+    // Argo CD runs it before each sync, replacing the previous run (docs/argocd.md).
+    expect(job.metadata.annotations ?? {}, `${objectId(job)} Argo CD hook annotations`).toMatchObject({
+      "argocd.argoproj.io/hook": "PreSync",
+      "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+    });
   });
 
   it(`Ingress ${INGRESS} routes one host to storefront:8000 and one to medusa:9000, at /`, () => {

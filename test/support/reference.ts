@@ -6,6 +6,14 @@ export const APP_IMAGE_PREFIX = "ghcr.io/ekenheim/ecom/";
 export const MEDUSA_IMAGE = `${APP_IMAGE_PREFIX}medusa`;
 export const STOREFRONT_IMAGE = `${APP_IMAGE_PREFIX}storefront`;
 export const PULL_SECRET = "ghcr-credentials";
+/** Build targets whose overlay renames the image pull secret (the owner's cluster calls it ghcr-pull). */
+const PULL_SECRET_BY_TARGET: Readonly<Record<string, string>> = { "overlays/home-ops": "ghcr-pull" };
+export const pullSecretFor = (target: string): string => PULL_SECRET_BY_TARGET[target] ?? PULL_SECRET;
+/**
+ * Flux postBuild variables a build target may contain as `${NAME}`, substituted by Flux at apply
+ * time; any other `${` would fail Flux's strict substitution.
+ */
+export const FLUX_VARIABLES: Readonly<Record<string, readonly string[]>> = { "overlays/home-ops": ["SECRET_DOMAIN"] };
 export const INGRESS = "ecom-ingress";
 export const MIGRATION_JOB_BASE = "medusa-migrate";
 export const SEED_JOB = "medusa-seed";

@@ -1,0 +1,234 @@
+/**
+ * The Flux examples under flux/, built with Flux's own code (tools/flux-build): kustomize as
+ * kustomize-controller runs it, then postBuild substitution in strict mode with stand-in cluster
+ * variables (cluster-vars.yaml).
+ */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { built } from "../support/builds.js";
+import { migrationJobs } from "../support/invariants.js";
+import { all, find, podRefs } from "../support/k8s.js";
+import { APPS } from "../support/reference.js";
+import { validateAll } from "../support/schema.js";
+import { objectId, parseAll, REPO_ROOT, type K8sObject } from "../support/tools.js";
+import { buildFluxTool, fluxBuild, fluxKustomizations, fluxObjects, SOURCE, type FluxTool } from "./flux-build.js";
+
+const PHASE_LABEL = "ecom.ekenheim.dev/phase";
+const TWO_PHASE = "flux/two-phase/ks.yaml";
+const SINGLE_PHASE = "flux/single-phase/ks.yaml";
+const HOME_OPS = "flux/home-ops/ks.yaml";
+
+const ksFiles = readdirSync(resolve(REPO_ROOT, "flux"), { recursive: true, encoding: "utf8" })
+  .filter((f) => /(^|\/)ks\.yaml$/.test(f))
+  .map((f) => `flux/${f}`)
+  .sort();
+const kustomizations = fluxKustomizations(ksFiles);
+
+let tool: FluxTool;
+const cache = new Map<string, K8sObject[]>();
+/** Flux build of the Kustomization `name` in `file`, substituted with the stand-in cluster variables. */
+function flux(file: string, name?: string): K8sObject[] {
+  const key = `${file}#${name ?? ""}`;
+  if (!cache.has(key)) cache.set(key, fluxObjects(tool, file, { name }));
+  return cache.get(key)!;
+}
+
+beforeAll(() => {
+  tool = buildFluxTool();
+});
+afterAll(() => tool?.cleanup());
+
+const byId = (objects: K8sObject[]): Map<string, K8sObject> => new Map(objects.map((o) => [objectId(o), o]));
+const ids = (objects: K8sObject[]): string[] => objects.map(objectId).sort();
+
+describe("flux/ examples", () => {
+  it("has the single-phase, two-phase and variable-host examples", () => {
+    expect(ksFiles).toEqual(expect.arrayContaining([SINGLE_PHASE, TWO_PHASE, HOME_OPS]));
+  });
+
+  it("the GitRepository every Kustomization uses is in flux/source.yaml", () => {
+    const sources = parseAll(readFileSync(resolve(REPO_ROOT, SOURCE), "utf8"), SOURCE);
+    expect(sources.map(objectId)).toEqual(["source.toolkit.fluxcd.io/v1/GitRepository flux-system/ecom-deploy"]);
+    for (const { file, object } of kustomizations) {
+      expect(object.spec.sourceRef, `${file} ${object.metadata.name} sourceRef`).toEqual({ kind: "GitRepository", name: "ecom-deploy" });
+    }
+  });
+});
+
+for (const { file, object: ks } of kustomizations) {
+  const name = ks.metadata.name;
+  describe(`${file}: Kustomization ${name}`, () => {
+    it("follows the owner's conventions (kustomize.toolkit.fluxcd.io/v1, 30m/1m/5m, prune, wait, targetNamespace, cluster variables)", () => {
+      expect(ks.apiVersion).toBe("kustomize.toolkit.fluxcd.io/v1");
+      expect(ks.spec).toMatchObject({ interval: "30m", retryInterval: "1m", timeout: "5m", prune: true, wait: true });
+      expect(ks.spec.targetNamespace, "targetNamespace").toEqual(expect.any(String));
+      expect(ks.spec.postBuild?.substituteFrom).toEqual([
+        { kind: "ConfigMap", name: "cluster-settings" },
+        { kind: "Secret", name: "cluster-secrets" },
+      ]);
+    });
+
+    it("builds with Flux's kustomize and strict postBuild substitution", () => {
+      const r = fluxBuild(tool, file, { name });
+      if (!r.ok) expect.fail(`flux-build failed:\n${r.stderr}`);
+      expect(flux(file, name).length).toBeGreaterThan(0);
+    });
+
+    it("substituted output passes strict schema validation", async () => {
+      const problems = await validateAll(flux(file, name));
+      expect(problems, problems.join("\n")).toEqual([]);
+    });
+
+    it("leaves no `${` behind and puts every object in targetNamespace", () => {
+      const objects = flux(file, name);
+      expect(JSON.stringify(objects).match(/\$\{[^}]*\}/g) ?? []).toEqual([]);
+      const stray = objects.filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== ks.spec.targetNamespace).map(objectId);
+      expect(stray).toEqual([]);
+      for (const ns of all(objects, "Namespace")) expect(ns.metadata.name).toBe(ks.spec.targetNamespace);
+    });
+  });
+}
+
+describe("single phase", () => {
+  it("is exactly `kustomize build overlays/prod`", () => {
+    const fluxBuilt = flux(SINGLE_PHASE);
+    expect(ids(fluxBuilt)).toEqual(ids(built("overlays/prod").objects));
+    expect(byId(fluxBuilt)).toEqual(byId(built("overlays/prod").objects));
+  });
+});
+
+describe("two phases", () => {
+  const pre = () => flux(TWO_PHASE, "ecom-pre-deploy");
+  const app = () => flux(TWO_PHASE, "ecom");
+  const ks = (name: string) => kustomizations.find((k) => k.file === TWO_PHASE && k.object.metadata.name === name)!.object;
+
+  it("pre-deploy waits for its Job, recreates it when immutable fields change and prunes the old one", () => {
+    expect(ks("ecom-pre-deploy").spec).toMatchObject({ wait: true, force: true, prune: true });
+  });
+
+  it("the app phase depends on the pre-deploy phase", () => {
+    expect(ks("ecom").spec.dependsOn).toEqual([{ name: "ecom-pre-deploy" }]);
+  });
+
+  it("no object belongs to both phases", () => {
+    const appIds = new Set(ids(app()));
+    expect(ids(pre()).filter((id) => appIds.has(id))).toEqual([]);
+  });
+
+  it("together they are exactly `kustomize build overlays/prod`", () => {
+    const union = [...pre(), ...app()];
+    expect(ids(union)).toEqual(ids(built("overlays/prod").objects));
+    expect(byId(union)).toEqual(byId(built("overlays/prod").objects));
+  });
+
+  it("pre-deploy holds the migration Job and the objects it needs on a first install, and only those", () => {
+    const objects = pre();
+    expect(migrationJobs(objects).map(objectId), "one migration Job").toHaveLength(1);
+    expect(all(objects, "Job").map(objectId), "no other Job").toHaveLength(1);
+    expect(all(objects, "Namespace").map(objectId), "its Namespace").toHaveLength(1);
+    for (const o of objects) expect(o.metadata.labels?.[PHASE_LABEL], `${objectId(o)} ${PHASE_LABEL}`).toBe("pre-deploy");
+  });
+
+  it("every ConfigMap and Secret the Job reads that the overlay ships is in pre-deploy (else the Job never starts)", () => {
+    const job = migrationJobs(pre())[0]!;
+    const refs = podRefs(job);
+    const full = built("overlays/prod").objects;
+    const provides = (o: K8sObject, name: string, kinds: string[]) =>
+      kinds.includes(o.kind) && (o.metadata.name === name || (o.spec as any)?.target?.name === name);
+    const missing: string[] = [];
+    for (const [name] of refs.configMaps) {
+      if (full.some((o) => provides(o, name, ["ConfigMap"])) && !pre().some((o) => provides(o, name, ["ConfigMap"]))) missing.push(`ConfigMap ${name}`);
+    }
+    for (const [name] of refs.secrets) {
+      const kinds = ["Secret", "ExternalSecret", "SealedSecret"];
+      if (full.some((o) => provides(o, name, kinds)) && !pre().some((o) => provides(o, name, kinds))) missing.push(`Secret ${name}`);
+    }
+    expect(refs.configMaps.has(APPS.medusa.configMap)).toBe(true);
+    expect(missing).toEqual([]);
+  });
+
+  it("the app phase holds the workloads and the Ingress", () => {
+    for (const [kind, name] of [["Deployment", "medusa"], ["Deployment", "storefront"], ["Ingress", "ecom-ingress"]] as const) {
+      find(app(), kind, name);
+    }
+  });
+});
+
+const PACKAGE_ENTRIES = ["Kptfile", ".krmignore", "base", "components", "overlays", "plugin", "flux"];
+const filesUnder = (root: string, entry: string): string[] =>
+  statSync(join(root, entry)).isDirectory()
+    ? readdirSync(join(root, entry), { recursive: true, encoding: "utf8" })
+        .map((f) => join(entry, f))
+        .filter((f) => statSync(join(root, f)).isFile())
+    : [entry];
+
+describe("variable hosts (overlays/home-ops)", () => {
+  const MISSING_VARS = resolve(REPO_ROOT, "test/flux/cluster-vars-without-domain.yaml");
+
+  it("render changes no committed file; render → Flux build: every derived CORS/URL value carries the substituted domain", () => {
+    // A throwaway copy of the package with home-ops' derived files removed: render must write them
+    // from the `shop.${SECRET_DOMAIN}` hosts, and Flux must substitute them.
+    const tmp = mkdtempSync(join(tmpdir(), "ecom-flux-e2e-"));
+    try {
+      for (const entry of PACKAGE_ENTRIES) {
+        cpSync(resolve(REPO_ROOT, entry), join(tmp, entry), { recursive: true });
+      }
+      const render = () => {
+        const r = spawnSync(process.execPath, [resolve(REPO_ROOT, "scripts/render.mjs"), tmp], { encoding: "utf8" });
+        expect(r.status, `render failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
+      };
+      // kpt reformats whatever it reads: a committed file it would change is a render that dirties git.
+      render();
+      const changed = PACKAGE_ENTRIES.flatMap((entry) => filesUnder(tmp, entry)).filter(
+        (f) => readFileSync(join(tmp, f), "utf8") !== readFileSync(resolve(REPO_ROOT, f), "utf8"),
+      );
+      expect(changed, "files render rewrote").toEqual([]);
+
+      rmSync(join(tmp, "overlays/home-ops/derived"), { recursive: true });
+      render();
+      const rendered = readFileSync(join(tmp, "overlays/home-ops/derived/medusa-config.yaml"), "utf8");
+      expect(rendered).toContain("https://shop.${SECRET_DOMAIN}");
+
+      const objects = fluxObjects(tool, HOME_OPS, { root: tmp });
+      const medusa = find(objects, "ConfigMap", APPS.medusa.configMap).data as Record<string, string>;
+      const storefront = find(objects, "ConfigMap", APPS.storefront.configMap).data as Record<string, string>;
+      expect(medusa.STORE_CORS).toBe("https://shop.example.net");
+      expect(medusa.ADMIN_CORS).toBe("https://admin.example.net,https://shop.example.net");
+      expect(medusa.AUTH_CORS).toBe("https://admin.example.net,https://shop.example.net");
+      expect(medusa.BACKEND_URL).toBe("https://admin.example.net");
+      expect(medusa.STOREFRONT_URL).toBe("https://shop.example.net");
+      expect(storefront.NEXT_PUBLIC_BASE_URL).toBe("https://shop.example.net");
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("the committed derived values are the ones render writes (variable kept verbatim)", () => {
+    const cfg = find(built("overlays/home-ops").objects, "ConfigMap", APPS.medusa.configMap).data as Record<string, string>;
+    expect(cfg.STORE_CORS).toBe("https://shop.${SECRET_DOMAIN}");
+    expect(cfg.ADMIN_CORS).toBe("https://admin.${SECRET_DOMAIN},https://shop.${SECRET_DOMAIN}");
+  });
+
+  it("the Ingress is the owner's: class external, external-dns target, substituted hosts", () => {
+    const ing = find(flux(HOME_OPS), "Ingress", "ecom-ingress");
+    expect((ing.spec as { ingressClassName?: string }).ingressClassName).toBe("external");
+    expect(ing.metadata.annotations?.["external-dns.alpha.kubernetes.io/target"]).toBe("external.example.net");
+    expect(JSON.stringify(ing.spec)).toContain('"host":"shop.example.net"');
+  });
+
+  it("strict substitution fails when SECRET_DOMAIN is not defined (the tool really substitutes)", () => {
+    const r = fluxBuild(tool, HOME_OPS, { vars: [MISSING_VARS] });
+    expect(r.ok, r.stdout.slice(0, 200)).toBe(false);
+    expect(r.stderr).toMatch(/SECRET_DOMAIN/);
+    expect(r.stderr).toMatch(/strict/);
+  });
+
+  it("a substituteFrom source that is missing fails the build, as in the controller", () => {
+    const r = fluxBuild(tool, HOME_OPS, { vars: [] });
+    expect(r.ok).toBe(false);
+    expect(r.stderr).toMatch(/ConfigMap\/cluster-settings/);
+  });
+});
