@@ -8,6 +8,7 @@ import { expectResources, registerCommonInvariants } from "../support/invariants
 import { all, commandLine, container, find, podSpec } from "../support/k8s.js";
 import { APPS, MEDUSA_IMAGE, RESOURCES, SEED_COMMAND, SEED_JOB } from "../support/reference.js";
 import { objectId, type K8sObject } from "../support/tools.js";
+import { keysOf, SECRET_NAMES } from "../../scripts/lib/secret-keys.ts";
 
 type Check = (objects: K8sObject[]) => void;
 
@@ -16,6 +17,22 @@ const env = (c: { env?: Array<{ name: string; value?: string }> }): Record<strin
 
 /** What each known component must add; an unknown component still gets the common invariants. */
 const COMPONENT_CHECKS: Record<string, Record<string, Check>> = {
+  "components/external-secrets": {
+    // The ExternalSecret schema does not reject unknown fields (schema.ts), so the shape is pinned here.
+    "adds one ExternalSecret per Secret the pods read, with every key the images need, from one store": (objects) => {
+      const ess = all(objects, "ExternalSecret");
+      expect(ess.map((o) => o.metadata.name).sort()).toEqual([...SECRET_NAMES].sort());
+      for (const name of SECRET_NAMES) {
+        const spec = find(objects, "ExternalSecret", name).spec as Record<string, any>;
+        expect(Object.keys(spec).sort(), `${name} spec fields`).toEqual(["data", "refreshInterval", "secretStoreRef", "target"]);
+        expect(spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "bitwarden-secrets-manager" });
+        expect(spec.target).toEqual({ name, creationPolicy: "Owner", deletionPolicy: "Retain" });
+        expect(spec.data.map((d: any) => d.secretKey), `${name} keys`).toEqual(keysOf(name));
+        for (const d of spec.data) expect(d, `${name} ${d.secretKey}`).toEqual({ secretKey: d.secretKey, remoteRef: { key: `${name}/${d.secretKey}` } });
+      }
+      expect(all(objects, "Secret").map(objectId), "no Secret objects: the operator creates them").toEqual([]);
+    },
+  },
   "components/in-cluster-datastores": {
     "adds postgres and redis StatefulSets and Services with the reference resources": (objects) => {
       for (const name of ["postgres", "redis"] as const) {

@@ -112,6 +112,29 @@ describe("schema validator", () => {
     expect((await validateObject(secret("not base64!"))).join("\n")).toMatch(/byte/);
   });
 
+  it("checks ExternalSecrets against the External Secrets Operator's v1 schema", async () => {
+    const es = (): K8sObject & { spec: any } => ({
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: { name: "medusa-secret" },
+      spec: {
+        secretStoreRef: { kind: "ClusterSecretStore", name: "bitwarden-secrets-manager" },
+        target: { name: "medusa-secret", creationPolicy: "Owner" },
+        data: [{ secretKey: "JWT_SECRET", remoteRef: { key: "medusa-secret.JWT_SECRET" } }],
+      },
+    });
+    expect(await validateObject(es())).toEqual([]);
+    const badStore = es();
+    badStore.spec.secretStoreRef.kind = "ClusterSecretStor";
+    expect((await validateObject(badStore)).join("\n")).toMatch(/secretStoreRef\/kind/);
+    const noRemote = es();
+    delete noRemote.spec.data[0].remoteRef;
+    expect((await validateObject(noRemote)).join("\n")).toMatch(/remoteRef/);
+    const badMeta = es();
+    (badMeta.metadata as Record<string, unknown>).label = { a: "b" };
+    expect((await validateObject(badMeta)).join("\n")).toMatch(/metadata\.label: unknown field/);
+  });
+
   it("fails a kind it has no schema for, unless allowlisted", async () => {
     const crd = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: {} } as K8sObject;
     expect("example.com/v1/Widget" in ALLOWED_WITHOUT_SCHEMA).toBe(false);

@@ -1,0 +1,92 @@
+// npm run deploy -- <env> [--timeout 10m] [--plan]
+// Applies overlays/<env> with plain kubectl in the reference's order and stops unless the
+// migration Job completes. Flux and Argo CD do the same ordering themselves (docs/operations.md).
+import { parseArgs } from "node:util";
+import { describePhases, jobOutcome, planDeploy, unsubstituted } from "./lib/deploy-plan.ts";
+import { buildOverlay, CommandError, kubectl, kubectlAsync, main, toYamlStream } from "./lib/kubectl.ts";
+import { namespaceOf, providedSecrets, referencedSecrets, type KubeObject } from "./lib/overlay.ts";
+
+const USAGE = "usage: npm run deploy -- <env> [--timeout 10m] [--plan]";
+
+/** Secret values in the build (dev's fake ones) must not show up in a kubectl error either. */
+function secretValues(objects: readonly KubeObject[]): string[] {
+  return objects
+    .filter((o) => o.kind === "Secret")
+    .flatMap((o) => [
+      ...Object.values((o.data as Record<string, string> | undefined) ?? {}).map((v) => Buffer.from(v, "base64").toString()),
+      ...Object.values((o.stringData as Record<string, string> | undefined) ?? {}),
+    ]);
+}
+
+function preflight(objects: readonly KubeObject[], namespace: string, env: string): void {
+  const provided = providedSecrets(objects);
+  const needed = [...referencedSecrets(objects)].filter((n) => !provided.has(n)).sort();
+  if (needed.length === 0) return;
+  const found = kubectl(["get", "secret", "--namespace", namespace, "--ignore-not-found", "-o", "name", ...needed]).stdout;
+  const missing = needed.filter((n) => !found.split("\n").includes(`secret/${n}`));
+  if (missing.length > 0) {
+    throw new CommandError(
+      `Secret(s) ${missing.join(", ")} missing in namespace ${namespace}; the pods could not start.\n` +
+        `  Create them first: npm run secrets:bootstrap -- ${env}  and  npm run secrets:pull -- ${env}\n` +
+        `  (or add components/external-secrets to the overlay; docs/secrets.md)`,
+    );
+  }
+}
+
+async function waitForJob(namespace: string, job: string, timeout: string): Promise<void> {
+  console.log(`waiting up to ${timeout} for Job ${job} to complete…`);
+  const stop = new AbortController();
+  const waitFor = (condition: string) =>
+    kubectlAsync(["wait", "--namespace", namespace, `--for=condition=${condition}`, `job/${job}`, `--timeout=${timeout}`], stop.signal).then((code) =>
+      code === 0 ? condition : Promise.reject(new Error(condition)),
+    );
+  // `kubectl wait` for Complete alone would sit out the whole timeout on a Job that already failed.
+  // Both rejecting means neither condition came in time; the Job's status below tells which case it is.
+  await Promise.any([waitFor("complete"), waitFor("failed")]).catch(() => undefined);
+  stop.abort();
+  const status = JSON.parse(kubectl(["get", "job", "--namespace", namespace, job, "-o", "json"]).stdout) as Parameters<typeof jobOutcome>[0];
+  const outcome = jobOutcome(status);
+  if (outcome.state === "complete") return void console.log(`Job ${job} complete.`);
+  const inspect = `  Inspect: kubectl logs --namespace ${namespace} job/${job}; kubectl describe --namespace ${namespace} job/${job}`;
+  if (outcome.state === "failed") {
+    throw new CommandError(
+      `migration Job ${job} FAILED (${outcome.reason}); no workload was updated.\n${inspect}\n` +
+        `  A Job runs once: after fixing the cause, kubectl delete --namespace ${namespace} job/${job} and deploy again.`,
+    );
+  }
+  throw new CommandError(
+    `migration Job ${job} did not complete within ${timeout}; no workload was updated.\n${inspect}\n` +
+      "  Typical causes: a pod that cannot start (image pull secret, missing Secret key) or a database it cannot reach.",
+  );
+}
+
+await main(async () => {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { timeout: { type: "string", default: "10m" }, plan: { type: "boolean", default: false } },
+  });
+  if (positionals.length !== 1) throw new CommandError(USAGE);
+  const env = positionals[0]!;
+  if (!/^\d+(s|m|h)$/.test(values.timeout)) throw new CommandError(`--timeout ${values.timeout}: expected e.g. 90s, 10m, 1h`);
+
+  const objects = buildOverlay(env);
+  const namespace = namespaceOf(objects);
+  const variables = unsubstituted(objects);
+  if (variables.length > 0) {
+    throw new CommandError(`overlays/${env} is written for Flux postBuild substitution (\${…} in ${variables.join(", ")}); deploy it with Flux (docs/flux.md)`);
+  }
+  const phases = planDeploy(objects);
+  console.log(`overlays/${env} → namespace ${namespace}\n${describePhases(phases).join("\n")}`);
+  if (values.plan) return;
+
+  const secrets = secretValues(objects);
+  preflight(objects, namespace, env);
+  for (const phase of phases) {
+    console.log(`\n== ${phase.name}`);
+    process.stdout.write(kubectl(["apply", "-f", "-"], { input: toYamlStream(phase.objects), secrets }).stdout);
+    if (phase.waitForJob) await waitForJob(namespace, phase.waitForJob, values.timeout);
+  }
+  const deployments = objects.filter((o) => o.kind === "Deployment").map((o) => `deployment/${o.metadata.name}`);
+  console.log(`\ndeployed overlays/${env}. Follow the rollout with:`);
+  for (const d of deployments) console.log(`  kubectl rollout status --namespace ${namespace} ${d} --timeout=5m`);
+});

@@ -1,0 +1,74 @@
+/** Thin process helpers for the commands; all decisions live in the pure modules beside this one. */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
+import type { KubeObject } from "./overlay.ts";
+import { redact } from "./redact.ts";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export class CommandError extends Error {}
+
+export interface Ran {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs kubectl. Values reach it only through stdin or files, never argv (visible to every local
+ * user in `ps`); `secrets` are scrubbed from anything it prints before an error carries it on.
+ */
+export function kubectl(args: string[], opts: { input?: string; secrets?: readonly string[]; allowFailure?: boolean } = {}): Ran {
+  const r = spawnSync(process.env.KUBECTL ?? "kubectl", args, { input: opts.input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw new CommandError(`cannot run kubectl: ${r.error.message}`);
+  const ran = { status: r.status ?? 1, stdout: r.stdout, stderr: redact(r.stderr, opts.secrets ?? []) };
+  if (ran.status !== 0 && !opts.allowFailure) {
+    throw new CommandError(`kubectl ${args[0]} failed (exit ${ran.status}):\n${ran.stderr.trim()}`);
+  }
+  return ran;
+}
+
+/** Resolves when kubectl exits, with its exit code; `signal` kills it. */
+export function kubectlAsync(args: string[], signal: AbortSignal): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.env.KUBECTL ?? "kubectl", args, { stdio: ["ignore", "ignore", "pipe"], signal });
+    child.on("error", () => done(1));
+    child.on("close", (code) => done(code ?? 1));
+  });
+}
+
+export function overlayDir(env: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new CommandError(`'${env}' is not an overlay name (expected e.g. prod or dev)`);
+  const dir = join(REPO_ROOT, "overlays", env);
+  if (!existsSync(join(dir, "kustomization.yaml"))) throw new CommandError(`no overlay overlays/${env}/kustomization.yaml`);
+  return dir;
+}
+
+/** The overlay as Flux would build it: plain kustomize, no plugins. */
+export function buildOverlay(env: string): KubeObject[] {
+  const text = kubectl(["kustomize", overlayDir(env)]).stdout;
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
+}
+
+export function toYamlStream(objects: readonly KubeObject[]): string {
+  // JSON is YAML; kubectl reads a stream of documents either way.
+  return objects.map((o) => `---\n${JSON.stringify(o)}\n`).join("");
+}
+
+/** Exit with a message on stderr, no stack: these are operator errors. */
+export async function main(fn: () => Promise<void> | void): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof CommandError) {
+      console.error(`error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

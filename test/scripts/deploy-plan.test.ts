@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { describePhases, jobOutcome, planDeploy, unsubstituted, type Phase } from "../../scripts/lib/deploy-plan.ts";
+import { providedSecrets, referencedSecrets, type KubeObject } from "../../scripts/lib/overlay.ts";
+import { built, overlayDirs } from "../support/builds.js";
+
+const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "v1", kind, metadata: { name }, ...extra });
+const names = (p: Phase) => p.objects.map((o) => `${o.kind}/${o.metadata.name}`);
+const phaseIndex = (phases: Phase[], kind: string, name: string) => phases.findIndex((p) => p.objects.some((o) => o.kind === kind && o.metadata.name === name));
+
+describe("deploy order", () => {
+  it("namespace and config, datastores, the migration Job (waited for), workloads, then the Ingress", () => {
+    const objects = [
+      obj("Ingress", "ecom-ingress"),
+      obj("Deployment", "medusa"),
+      obj("Job", "medusa-migrate-a1b2c3d"),
+      obj("Job", "medusa-seed"),
+      obj("Service", "medusa"),
+      obj("StatefulSet", "postgres"),
+      obj("Secret", "medusa-secret"),
+      obj("ConfigMap", "medusa-config"),
+      obj("ServiceAccount", "medusa"),
+      obj("Namespace", "ecom"),
+    ];
+    const phases = planDeploy(objects);
+    expect(phases.map((p) => p.name)).toEqual(["namespace and config", "datastores", "migration", "workloads", "ingress"]);
+    expect(names(phases[0]!)).toEqual(["Namespace/ecom", "ServiceAccount/medusa", "ConfigMap/medusa-config", "Secret/medusa-secret", "Service/medusa"]);
+    expect(phases[2]).toEqual({ name: "migration", objects: [objects[2]], waitForJob: "medusa-migrate-a1b2c3d" });
+    // The seed Job needs the migrated schema: it is a workload, not a second migration.
+    expect(names(phases[3]!)).toEqual(["Deployment/medusa", "Job/medusa-seed"]);
+    expect(phases.flatMap((p) => p.objects)).toHaveLength(objects.length);
+  });
+
+  it("refuses a kind it cannot place, and a build without exactly one migration Job", () => {
+    expect(() => planDeploy([obj("Job", "medusa-migrate-x"), obj("Widget", "w")])).toThrow(/Widget\/w/);
+    expect(() => planDeploy([obj("Deployment", "medusa")])).toThrow(/found 0/);
+    expect(() => planDeploy([obj("Job", "medusa-migrate-a"), obj("Job", "medusa-migrate-b")])).toThrow(/found 2/);
+  });
+
+  for (const overlay of overlayDirs()) {
+    it(`places every object of ${overlay}, migration before any Deployment, Ingress last`, () => {
+      const objects = built(overlay).objects as KubeObject[];
+      const phases = planDeploy(objects);
+      expect(phases.flatMap((p) => p.objects)).toHaveLength(objects.length);
+      const migration = phases.findIndex((p) => p.waitForJob);
+      expect(migration).toBeGreaterThan(0);
+      for (const d of objects.filter((o) => o.kind === "Deployment" || o.kind === "Ingress")) {
+        expect(phaseIndex(phases, d.kind, d.metadata.name), `${d.kind}/${d.metadata.name}`).toBeGreaterThan(migration);
+      }
+      expect(phases.at(-1)!.name).toBe("ingress");
+      expect(describePhases(phases)[migration]).toMatch(/then wait for Job medusa-migrate-/);
+    });
+  }
+
+  it("spots objects left with a Flux substitution variable", () => {
+    const ing = obj("Ingress", "ecom-ingress", { spec: { rules: [{ host: "shop.${SECRET_DOMAIN}" }] } });
+    expect(unsubstituted([obj("ConfigMap", "c", { data: { A: "$5 {x}" } }), ing])).toEqual(["Ingress/ecom-ingress"]);
+    expect(unsubstituted(built("overlays/prod").objects as KubeObject[])).toEqual([]);
+  });
+
+  it("knows which Secrets prod leaves to the cluster", () => {
+    const objects = built("overlays/prod").objects as KubeObject[];
+    const needed = [...referencedSecrets(objects)].filter((n) => !providedSecrets(objects).has(n)).sort();
+    expect(needed).toEqual(["ghcr-credentials", "medusa-secret", "storefront-secret"].sort());
+    expect(providedSecrets(built("base+components/external-secrets").objects as KubeObject[])).toEqual(new Set(["medusa-secret", "storefront-secret"]));
+  });
+});
+
+describe("migration Job outcome", () => {
+  it.each([
+    [{}, { state: "running" }],
+    [{ status: { active: 1 } }, { state: "running" }],
+    [{ status: { conditions: [{ type: "Complete", status: "True" }] } }, { state: "complete" }],
+    [{ status: { conditions: [{ type: "Complete", status: "False" }] } }, { state: "running" }],
+    [
+      { status: { conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] } },
+      { state: "failed", reason: "BackoffLimitExceeded: Job has reached the specified backoff limit" },
+    ],
+    [{ status: { conditions: [{ type: "FailureTarget", status: "True" }, { type: "Failed", status: "True" }] } }, { state: "failed", reason: "Failed" }],
+  ])("%j → %j", (job, outcome) => {
+    expect(jobOutcome(job)).toEqual(outcome);
+  });
+});
