@@ -1,0 +1,57 @@
+/** kubectl against the control plane that global-setup.ts started, with stderr kept even on success. */
+import { spawnSync } from "node:child_process";
+import { inject } from "vitest";
+import { parseAll, REPO_ROOT, tool, type K8sObject } from "../support/tools.js";
+
+export interface KubectlResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+  /** the command line, for failure messages */
+  command: string;
+}
+
+export function kubeconfig(): string {
+  const path = inject("clusterKubeconfig");
+  if (!path) throw new Error("no control plane: test/cluster/global-setup.ts did not provide a kubeconfig");
+  return path;
+}
+
+export function kubectl(args: string[], input?: string, env: Record<string, string> = {}): KubectlResult {
+  const all = ["--kubeconfig", kubeconfig(), ...args];
+  const out = spawnSync(tool("kubectl"), all, {
+    cwd: REPO_ROOT,
+    input,
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+    timeout: 120_000,
+  });
+  if (out.error) throw new Error(`kubectl ${args.join(" ")}: ${out.error.message}`);
+  return { status: out.status ?? 1, stdout: out.stdout, stderr: out.stderr, command: `kubectl ${args.join(" ")}` };
+}
+
+/** Fails with kubectl's own words when it exits non-zero. */
+export function kubectlOk(args: string[], input?: string): KubectlResult {
+  const out = kubectl(args, input);
+  if (out.status !== 0) throw new Error(`\`${out.command}\` failed (exit ${out.status}):\n${out.stderr.trim()}`);
+  return out;
+}
+
+/** What `kubectl get -o yaml` returns for a List, as objects. */
+export function getObjects(args: string[]): K8sObject[] {
+  const list = parseAll(kubectlOk(["get", ...args, "-o", "yaml"]).stdout, `kubectl get ${args.join(" ")}`)[0] as
+    | { items?: K8sObject[] }
+    | undefined;
+  return list?.items ?? [];
+}
+
+export async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
