@@ -4,39 +4,22 @@
  * what the offline schema checks cannot see.
  */
 import { describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { RepoCopy, render } from "../support/repo-copy.js";
 import { REQUIRED_OVERLAYS } from "../support/targets.js";
 import { kustomizeBuild, parseAll, run, tool, type K8sObject } from "../support/tools.js";
-import { eventually, getObjects, kubectl, kubectlOk } from "./kube.js";
+import { ensureNamespaces, eventually, FIELD_MANAGER, getObjects, kubectl, serverSideApply, toYaml } from "./kube.js";
 
-const FIELD_MANAGER = "ecom-deploy-tests";
 const MEDUSA_IMAGE = "ghcr.io/ekenheim/ecom/medusa";
 const NEW_SHA = "5e1f0a7";
 // kubectl (v1.32, v1.33) refuses plain `--prune` together with `--server-side`; an ApplySet is how it prunes
 // server-side-applied objects, and it is still behind this switch there.
 const APPLYSET = { env: { KUBECTL_APPLYSET: "true" }, parent: "ecom-deploy" };
 
-const toYaml = (objects: K8sObject[]) => objects.map((o) => stringify(o)).join("---\n");
-
 const namespaceOf = (objects: K8sObject[]): string => {
   const ns = objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
   if (ns.length !== 1) throw new Error(`expected one Namespace in the build, found ${ns.length}`);
   return ns[0]!;
 };
-
-/**
- * A server-side dry run persists nothing, not even a Namespace, so every namespaced object of a
- * fresh overlay would be refused with "namespace not found": the Namespaces are created for real first.
- */
-function ensureNamespaces(objects: K8sObject[]): void {
-  const namespaces = objects.filter((o) => o.kind === "Namespace");
-  if (namespaces.length > 0) kubectlOk(["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], toYaml(namespaces));
-}
-
-function serverSideApply(yamlText: string, extra: string[] = []) {
-  return kubectl(["apply", "--server-side", "--validate=strict", `--field-manager=${FIELD_MANAGER}`, ...extra, "-f", "-"], yamlText);
-}
 
 /** Applies as a member of the ApplySet, deleting the members of its previous apply that left the build. */
 function applyAndPrune(yamlText: string, ns: string) {
@@ -59,7 +42,7 @@ const jobNames = (ns: string) =>
     .sort();
 
 describe("server-side dry run with strict field validation", () => {
-  // Overlays with Flux variables (${...}) are only valid after Flux substitutes them; the Flux tests apply those.
+  // Overlays with Flux variables (${...}) are only valid after Flux substitutes them: dry-run.test.ts covers those.
   it.each(REQUIRED_OVERLAYS)("%s is accepted with no warning (Pod Security included)", (overlay) => {
     const text = kustomizeBuild(overlay);
     const objects = parseAll(text, overlay);

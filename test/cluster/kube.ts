@@ -1,7 +1,14 @@
 /** kubectl against the control plane that global-setup.ts started, with stderr kept even on success. */
 import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { inject } from "vitest";
-import { parseAll, REPO_ROOT, tool, type K8sObject } from "../support/tools.js";
+import { stringify } from "yaml";
+import { kustomizeBuild, parseAll, REPO_ROOT, tool, type K8sObject } from "../support/tools.js";
+
+export const FIELD_MANAGER = "ecom-deploy-tests";
+
+export const toYaml = (objects: K8sObject[]) => objects.map((o) => stringify(o)).join("---\n");
 
 export interface KubectlResult {
   status: number;
@@ -54,4 +61,38 @@ export async function eventually<T>(what: string, probe: () => T | undefined, ti
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * A server-side dry run persists nothing, not even a Namespace, so every namespaced object of a
+ * fresh build would be refused with "namespace not found": the Namespaces are created for real first.
+ */
+export function ensureNamespaces(objects: K8sObject[]): void {
+  const namespaces = objects.filter((o) => o.kind === "Namespace");
+  if (namespaces.length > 0) kubectlOk(["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], toYaml(namespaces));
+}
+
+export function serverSideApply(yamlText: string, extra: string[] = []): KubectlResult {
+  return kubectl(["apply", "--server-side", "--validate=strict", `--field-manager=${FIELD_MANAGER}`, ...extra, "-f", "-"], yamlText);
+}
+
+/**
+ * Builds a kustomization moved into namespace `ns` by a wrapper kustomization in `scratch`, so test
+ * files sharing the control plane never touch each other's objects. kustomize renames the build's one
+ * Namespace along; a build without one gets it added.
+ */
+export function buildInNamespace(dir: string, ns: string, scratch: string): string {
+  const hasNamespace = parseAll(kustomizeBuild(dir), dir).some((o) => o.kind === "Namespace");
+  const wrapper = join(scratch, ns);
+  mkdirSync(wrapper, { recursive: true });
+  const resources = [relative(wrapper, dir)];
+  if (!hasNamespace) {
+    writeFileSync(join(wrapper, "namespace.yaml"), stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }));
+    resources.push("namespace.yaml");
+  }
+  writeFileSync(
+    join(wrapper, "kustomization.yaml"),
+    stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: ns, resources }),
+  );
+  return kustomizeBuild(wrapper);
 }

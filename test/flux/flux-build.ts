@@ -47,10 +47,10 @@ export interface FluxBuildOptions {
   vars?: string[];
 }
 
-/** `flux-build` over one Flux Kustomization (file relative to the root). */
+/** `flux-build` over one Flux Kustomization (file relative to the root, or absolute). */
 export function fluxBuild(tool: FluxTool, kustomizationFile: string, opts: FluxBuildOptions = {}): FluxRun {
   const root = opts.root ?? REPO_ROOT;
-  const args = ["-root", root, "-source", join(root, SOURCE), "-kustomization", join(root, kustomizationFile)];
+  const args = ["-root", root, "-source", join(root, SOURCE), "-kustomization", resolve(root, kustomizationFile)];
   if (opts.name) args.push("-name", opts.name);
   for (const v of opts.vars ?? [resolve(REPO_ROOT, CLUSTER_VARS)]) args.push("-vars", v);
   const r = spawnSync(tool.bin, args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });

@@ -71,7 +71,7 @@ export const componentTarget = (component: string): string => `base+${component}
  * Each component is also built alone on top of base, in a throwaway kustomization, so a component
  * that only works by accident of what an overlay happens to add is caught.
  */
-function componentKustomization(tmpRoot: string, component: string): string {
+export function componentKustomization(tmpRoot: string, component: string): string {
   const dir = join(tmpRoot, component.replace(/\//g, "_"));
   mkdirSync(dir, { recursive: true });
   writeFileSync(
