@@ -23,14 +23,11 @@ function hostProblem(host: unknown): string | undefined {
 
 export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsValues; results: Result[] } {
   const results: Result[] = [];
+  const byRole = new Map(ROLES.map((role) => [role, serviceFor(view.objects, role)] as const));
   const services = new Map<string, Role>();
-  const missing = ROLES.filter((role) => {
-    const svc = serviceFor(view.objects, role);
+  for (const [role, svc] of byRole) {
     if (svc?.metadata?.name) services.set(svc.metadata.name, role);
-    return !svc;
-  });
-  for (const role of missing) {
-    results.push(error(`${view.label}: no Service selects app=${role}, so the ${role} hosts cannot be told apart`));
+    else results.push(error(`${view.label}: no Service selects app=${role}, so the ${role} hosts cannot be told apart`));
   }
   const ingresses = view.objects.filter((o) => o.kind === "Ingress");
   if (ingresses.length === 0) results.push(error(`${view.label}: no Ingress, so there are no hosts to derive CORS from`));
@@ -42,7 +39,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
     for (const role of ROLES) {
       if (!routesTo(ing, services, role)) {
         results.push(error(`routes nothing to the ${role} Service; both the shop and the admin need a host`, {
-          ref: refOf(ing), field: "spec.rules", ...fileWhere(view, ing, fieldOf(ing.spec, "rules"), ing.spec?.rules),
+          ref: refOf(ing), field: "spec.rules", ...rulesFile(view, ing),
         }));
       }
     }
@@ -52,7 +49,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
   const store = unique([...origins.storefront, ...policy.cors.extraStoreOrigins]);
   const admin = unique([...origins.medusa, ...origins.storefront, ...policy.cors.extraAdminOrigins]);
   const auth = unique([...origins.medusa, ...origins.storefront, ...policy.cors.extraAuthOrigins]);
-  const medusaSvc = serviceFor(view.objects, "medusa")!;
+  const medusaSvc = byRole.get("medusa")!;
   return {
     results,
     values: {
@@ -78,7 +75,7 @@ function collectOrigins(
   (ing.spec?.rules ?? []).forEach((rule: any, i: number) => {
     const problem = hostProblem(rule?.host);
     if (problem) {
-      results.push(error(`rule ${i} ${problem}`, { ref: refOf(ing), field: `spec.rules[${i}].host`, ...fileWhere(view, ing, fieldOf(ing.spec, "rules"), ing.spec?.rules) }));
+      results.push(error(`rule ${i} ${problem}`, { ref: refOf(ing), field: `spec.rules[${i}].host`, ...rulesFile(view, ing) }));
       return;
     }
     const origin = `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}`;
@@ -99,3 +96,6 @@ function servicePort(svc: KubeObject): number {
 }
 
 const unique = (xs: string[]): string[] => [...new Set(xs)];
+
+/** Overlays replace `spec.rules` whole, so the file that set them is the one to fix. */
+const rulesFile = (view: OverlayView, ing: KubeObject) => fileWhere(view, ing, fieldOf(ing.spec, "rules"), ing.spec?.rules);

@@ -14,8 +14,8 @@ interface DerivedFile {
   apiVersion: string;
   kind: string;
   name: string;
-  /** The kustomization `patches` entry that must list the file. */
-  patch: Record<string, unknown>;
+  /** What the kustomization's `patches` entry for the file must add to its path. */
+  patch: { target?: { kind: string; name: string }; options?: { allowNameChange: boolean } };
 }
 
 const JOB_PATCH = { target: { kind: "Job", name: MIGRATION_JOB_BASE }, options: { allowNameChange: true } };
@@ -57,8 +57,8 @@ function checkListed(index: PackageIndex, overlay: string): Result[] {
   const patches: any[] = kItem.object().patches ?? [];
   return Object.values(FILES).flatMap((spec: DerivedFile) => {
     const entry = patches.find((p) => posix.normalize(String(p?.path ?? "")) === spec.file);
-    const ok = entry && JSON.stringify(entry.target ?? {}) === JSON.stringify((spec.patch as any).target ?? {}) &&
-      (!("options" in spec.patch) || entry.options?.allowNameChange === true);
+    const ok = entry && JSON.stringify(entry.target ?? {}) === JSON.stringify(spec.patch.target ?? {}) &&
+      (!spec.patch.options || entry.options?.allowNameChange === true);
     if (ok) return [];
     const want = JSON.stringify({ path: spec.file, ...spec.patch });
     return [error(`patches must list ${spec.file} as ${want}, or the derived values never reach the build`, {

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1Container, V1PodSpec } from "@kubernetes/client-node";
+import type { KubernetesObject, V1PodSpec } from "@kubernetes/client-node";
 import type { ResourceRef } from "./results.js";
 
 /** A Kubernetes object as plain data: the client library gives the field types, nothing else. */
@@ -20,31 +20,38 @@ export interface PodSpecAt {
   path: string;
 }
 
+interface PodTemplateAt {
+  template: { metadata?: { labels?: Record<string, string> }; spec?: V1PodSpec };
+  path: string;
+}
+
 /** Where each workload kind keeps its pod template; every kind that runs containers is listed. */
-export function podSpecOf(o: KubeObject): PodSpecAt | undefined {
+function podTemplateOf(o: KubeObject): PodTemplateAt | undefined {
   switch (o.kind) {
     case "Pod":
-      return o.spec ? { spec: o.spec, path: "spec" } : undefined;
+      return { template: o, path: "spec" };
     case "Deployment":
     case "StatefulSet":
     case "DaemonSet":
     case "ReplicaSet":
     case "ReplicationController":
     case "Job":
-      return o.spec?.template?.spec ? { spec: o.spec.template.spec, path: "spec.template.spec" } : undefined;
+      return o.spec?.template ? { template: o.spec.template, path: "spec.template.spec" } : undefined;
     case "CronJob":
-      return o.spec?.jobTemplate?.spec?.template?.spec
-        ? { spec: o.spec.jobTemplate.spec.template.spec, path: "spec.jobTemplate.spec.template.spec" }
+      return o.spec?.jobTemplate?.spec?.template
+        ? { template: o.spec.jobTemplate.spec.template, path: "spec.jobTemplate.spec.template.spec" }
         : undefined;
     default:
       return undefined;
   }
 }
 
-export const podLabels = (o: KubeObject): Record<string, string> =>
-  (o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template?.metadata?.labels : o.spec?.template?.metadata?.labels) ?? {};
+export function podSpecOf(o: KubeObject): PodSpecAt | undefined {
+  const at = podTemplateOf(o);
+  return at?.template.spec ? { spec: at.template.spec, path: at.path } : undefined;
+}
 
-export type Container = V1Container;
+export const podLabels = (o: KubeObject): Record<string, string> => podTemplateOf(o)?.template.metadata?.labels ?? {};
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);

@@ -2,7 +2,7 @@ import { parseImageRef } from "./image-ref.js";
 import { type KubeObject, refOf } from "./kube.js";
 import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
 import type { Policy } from "./policy.js";
-import { type Result, error } from "./results.js";
+import { type Result, type Where, error } from "./results.js";
 import { type Role, ROLES, containerField, deploymentFor, mainContainer, migrationJobs } from "./roles.js";
 
 export const MIGRATION_JOB_BASE = "medusa-migrate";
@@ -41,9 +41,8 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
     }
   });
   if (!tag) {
-    results.push(error(`the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`, {
-      ref: refOf(medusa), field: containerField(medusa, medusaContainer, "image"), ...fileWhere(view, medusa, fieldOf(medusaContainer, "image")),
-    }));
+    results.push(error(`the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`,
+      imageWhere(view, medusa, medusaContainer)));
     return { results };
   }
   const current = job.metadata!.name!;
@@ -51,10 +50,8 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   const name = `${prefix}${MIGRATION_JOB_BASE}-${tag}`;
   const full = `${view.namePrefix}${name}${view.nameSuffix}`;
   if (!DNS_LABEL.test(full)) {
-    results.push(error(`the tag "${tag}" would name the migration Job "${full}", which is not a DNS label (lowercase letters, digits and '-', at most 63 characters); ${PIN_HOWTO}`, {
-      ref: refOf(medusa), field: containerField(medusa, medusaContainer, "image"),
-      ...fileWhere(view, medusa, fieldOf(medusaContainer, "image")),
-    }));
+    results.push(error(`the tag "${tag}" would name the migration Job "${full}", which is not a DNS label (lowercase letters, digits and '-', at most 63 characters); ${PIN_HOWTO}`,
+      imageWhere(view, medusa, medusaContainer)));
     return { results };
   }
   return { plan: { job, name }, results };
@@ -69,8 +66,16 @@ function checkPins(view: OverlayView, policy: Policy): Result[] {
     const { tag, digest } = parseImageRef(container.image ?? "");
     if (tag !== undefined && SHORT_SHA.test(tag)) return [];
     const what = tag === undefined ? (digest ? "is pinned by digest only" : "has no tag") : `has the tag "${tag}"`;
-    return [error(`policy ${policy.name} requires a pinned short SHA, but the ${role} image "${container.image}" ${what}; ${PIN_HOWTO}`, {
-      ref: refOf(deployment), field: containerField(deployment, container, "image"), ...fileWhere(view, deployment, fieldOf(container, "image")),
-    })];
+    return [error(`policy ${policy.name} requires a pinned short SHA, but the ${role} image "${container.image}" ${what}; ${PIN_HOWTO}`,
+      imageWhere(view, deployment, container))];
   });
+}
+
+/** A Deployment's image is set by whatever file set its tag (an overlay's `images:`), so findings name that. */
+function imageWhere(view: OverlayView, deployment: KubeObject, container: object | undefined): Where {
+  return {
+    ref: refOf(deployment),
+    field: containerField(deployment, container, "image"),
+    ...fileWhere(view, deployment, fieldOf(container, "image")),
+  };
 }

@@ -17,25 +17,25 @@ export interface OverlayView {
   nameSuffix: string;
 }
 
+/** One field of a node: findings about a patched field name the patch, not the object's file. */
+export class FieldOf {
+  constructor(
+    readonly node: object,
+    readonly field: string,
+  ) {}
+}
+
 /** A node, or one field of a node, whose source file a finding should name. */
 export type Located = object | FieldOf | undefined;
 
-export interface FieldOf {
-  readonly node: object;
-  readonly field: string;
-}
-
 export const fieldOf = (node: object | undefined, field: string): FieldOf | undefined =>
-  node ? { node, field } : undefined;
-
-const isFieldOf = (loc: object): loc is FieldOf =>
-  "node" in loc && "field" in loc && Object.keys(loc).length === 2;
+  node ? new FieldOf(node, field) : undefined;
 
 /** The file of the most specific location that has one: a patched field's file wins over its object's. */
 export function fileWhere(view: OverlayView, ...locations: Located[]): { file?: string } {
   for (const loc of [...locations].reverse()) {
     if (!loc) continue;
-    const file = isFieldOf(loc) ? view.fileOf(loc.node, loc.field) : view.fileOf(loc);
+    const file = loc instanceof FieldOf ? view.fileOf(loc.node, loc.field) : view.fileOf(loc);
     if (file) return { file };
   }
   return {};

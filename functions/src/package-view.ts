@@ -18,9 +18,6 @@ const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomi
 // Lists kubernetes' strategic merge patch merges by `name` instead of replacing.
 const MERGE_BY_NAME = new Set(["containers", "initContainers", "env", "volumes", "volumeMounts", "imagePullSecrets"]);
 
-export const isKustomizationPath = (path: string | undefined): boolean =>
-  !!path && KUSTOMIZATION_FILES.includes(posix.basename(path));
-
 export class PackageIndex {
   readonly byPath = new Map<string, Item[]>();
   constructor(items: readonly Item[]) {

@@ -6,6 +6,8 @@ import { type Result, error } from "./results.js";
 
 const RESOURCES = ["cpu", "memory"] as const;
 type Resource = (typeof RESOURCES)[number];
+type Kind = "requests" | "limits";
+type Fail = (msg: string, kind: Kind, res: Resource) => Result;
 
 /**
  * Every container of every workload must request and limit CPU and memory
@@ -22,38 +24,39 @@ export function validateResources(view: OverlayView, policy: Policy): Result[] {
       (pod.spec[list] ?? []).forEach((c: any, i: number) => {
         const bounds = list === "initContainers" ? policy.initContainerBounds : workloadBounds;
         const at = `${pod.path}.${list}[${i}].resources`;
-        const where = (field: string) => {
-          const [kind, res] = field.split(".") as [string, string];
-          const file = fileWhere(view, obj, c, fieldOf(c, "resources"), c?.resources, fieldOf(c?.resources, kind), fieldOf(c?.resources?.[kind], res));
-          return { ref: refOf(obj), field: `${at}.${field}`, ...file };
-        };
-        results.push(...checkContainer(c, bounds, (msg, field) => error(`container "${c?.name}": ${msg}`, where(field))));
+        const fail: Fail = (msg, kind, res) =>
+          error(`container "${c?.name}": ${msg}`, {
+            ref: refOf(obj),
+            field: `${at}.${kind}.${res}`,
+            ...fileWhere(view, obj, c, fieldOf(c, "resources"), c?.resources, fieldOf(c?.resources, kind), fieldOf(c?.resources?.[kind], res)),
+          });
+        results.push(...checkContainer(c, bounds, fail));
       });
     }
   }
   return results;
 }
 
-function checkContainer(c: any, bounds: Bounds | undefined, fail: (msg: string, field: string) => Result): Result[] {
+function checkContainer(c: any, bounds: Bounds | undefined, fail: Fail): Result[] {
   const out: Result[] = [];
   for (const res of RESOURCES) {
-    const values: Partial<Record<"requests" | "limits", number>> = {};
+    const values: Partial<Record<Kind, number>> = {};
     for (const kind of ["requests", "limits"] as const) {
       const raw = c?.resources?.[kind]?.[res];
       if (raw === undefined || raw === null) {
-        out.push(fail(`no ${res} ${kind === "requests" ? "request" : "limit"}; every container needs CPU and memory requests and limits`, `${kind}.${res}`));
+        out.push(fail(`no ${res} ${kind === "requests" ? "request" : "limit"}; every container needs CPU and memory requests and limits`, kind, res));
         continue;
       }
       const value = parseQuantity(raw);
       if (value === undefined) {
-        out.push(fail(`${res} ${kind} "${raw}" is not a valid Kubernetes quantity (e.g. ${res === "cpu" ? "250m or 1" : "512Mi or 1Gi"})`, `${kind}.${res}`));
+        out.push(fail(`${res} ${kind} "${raw}" is not a valid Kubernetes quantity (e.g. ${res === "cpu" ? "250m or 1" : "512Mi or 1Gi"})`, kind, res));
         continue;
       }
       values[kind] = value;
     }
     const { requests, limits } = values;
     if (requests !== undefined && limits !== undefined && requests > limits) {
-      out.push(fail(`${res} request ${c.resources.requests[res]} is above its limit ${c.resources.limits[res]}`, `requests.${res}`));
+      out.push(fail(`${res} request ${c.resources.requests[res]} is above its limit ${c.resources.limits[res]}`, "requests", res));
     }
     out.push(...checkBounds(c, res, values, bounds?.[res], fail));
   }
@@ -61,17 +64,17 @@ function checkContainer(c: any, bounds: Bounds | undefined, fail: (msg: string, 
 }
 
 function checkBounds(
-  c: any, res: Resource, values: Partial<Record<"requests" | "limits", number>>,
-  range: { min?: string | number; max?: string | number } | undefined, fail: (msg: string, field: string) => Result,
+  c: any, res: Resource, values: Partial<Record<Kind, number>>,
+  range: { min?: string | number; max?: string | number } | undefined, fail: Fail,
 ): Result[] {
   const out: Result[] = [];
   const min = range?.min === undefined ? undefined : parseQuantity(range.min);
   const max = range?.max === undefined ? undefined : parseQuantity(range.max);
   if (min !== undefined && values.requests !== undefined && values.requests < min) {
-    out.push(fail(`${res} request ${c.resources.requests[res]} is below the policy minimum ${range!.min}`, `requests.${res}`));
+    out.push(fail(`${res} request ${c.resources.requests[res]} is below the policy minimum ${range!.min}`, "requests", res));
   }
   if (max !== undefined && values.limits !== undefined && values.limits > max) {
-    out.push(fail(`${res} limit ${c.resources.limits[res]} is above the policy maximum ${range!.max}`, `limits.${res}`));
+    out.push(fail(`${res} limit ${c.resources.limits[res]} is above the policy maximum ${range!.max}`, "limits", res));
   }
   return out;
 }

@@ -33,6 +33,7 @@ export interface ResourceListIn {
 }
 
 const LIST_KEY = /^items:[ \t]*(#.*)?$/m;
+const SEQ_ENTRY = /^-( |$)/;
 
 export function readResourceList(src: string): ResourceListIn {
   const fast = splitItems(src);
@@ -56,18 +57,20 @@ function splitItems(src: string): ResourceListIn | undefined {
   let rest = lines.length;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const content = line.trimStart();
+    const col = line.length - content.length;
+    const blank = content === "" || content.startsWith("#");
     if (indent < 0) {
-      if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
-      indent = line.length - line.trimStart().length;
-      if (!/^-( |$)/.test(line.slice(indent))) return undefined;
+      if (blank) continue;
+      indent = col;
+      if (!SEQ_ENTRY.test(content)) return undefined;
     }
-    if (line.startsWith(" ".repeat(indent) + "-") && /^-( |$)/.test(line.slice(indent))) {
+    if (col === indent && SEQ_ENTRY.test(content)) {
       if (current) items.push(fromLines(current, indent));
       current = [line];
       continue;
     }
-    const col = line.length - line.trimStart().length;
-    if (line.trim() !== "" && col <= indent && !line.trimStart().startsWith("#")) {
+    if (!blank && col <= indent) {
       rest = i;
       break;
     }
@@ -90,8 +93,10 @@ function fromLines(lines: string[], indent: number): Item {
   return makeItem(body, indent === 0 ? verbatim : undefined);
 }
 
-const field = (src: string, key: string): string => {
-  const m = new RegExp(`^${key}:[ \\t]*(.*?)[ \\t]*$`, "m").exec(src);
+const KIND = /^kind:[ \t]*(.*?)[ \t]*$/m;
+const API_VERSION = /^apiVersion:[ \t]*(.*?)[ \t]*$/m;
+const field = (src: string, pattern: RegExp): string => {
+  const m = pattern.exec(src);
   return m ? unquote(m[1]!) : "";
 };
 const PATH = /^[ \t]+(?:internal\.)?config\.kubernetes\.io\/path:[ \t]*(.*?)[ \t]*$/m;
@@ -104,8 +109,8 @@ function makeItem(source: string, verbatim: string | undefined): Item {
     return parsed;
   };
   const p = PATH.exec(source);
-  let kind = field(source, "kind");
-  let apiVersion = field(source, "apiVersion");
+  let kind = field(source, KIND);
+  let apiVersion = field(source, API_VERSION);
   let path = p ? unquote(p[1]!) : undefined;
   // Flow style (`{kind: Service, ...}`) or anything else the line scan misses: read it properly.
   if (!kind) {
@@ -141,7 +146,7 @@ function metadataName(source: string): string | undefined {
   return m ? unquote(m[1]!) : undefined;
 }
 
-/** The item's text for editing; the caller sets `item.edited` to the returned document. */
+/** The item as a Document to edit; from then on it is written from that document. */
 export function editable(item: Item): Document {
   if (!item.edited) item.edited = parseDocument(item.source);
   return item.edited;

@@ -6,7 +6,7 @@ import { writeDerivedFiles } from "./derived-files.js";
 import { PackageIndex, composeOverlay } from "./package-view.js";
 import { POLICY_KIND, isPolicyObject, parsePolicy, type Policy } from "./policy.js";
 import type { Item, ResourceListIn } from "./resource-list.js";
-import { type Result, error } from "./results.js";
+import { type Result, error, hasErrors } from "./results.js";
 
 export interface RunOutput {
   items: Item[];
@@ -32,7 +32,7 @@ function runOnBuild(items: Item[], config: unknown): RunOutput {
   if (!parsed.policy) return { items, results: parsed.results };
   const derived = derive(builtView(items), parsed.policy);
   const results = [...derived.results];
-  if (!results.some((r) => r.severity === "error")) results.push(...applyToBuild(items, derived));
+  if (!hasErrors(results)) results.push(...applyToBuild(items, derived));
   return { items, results };
 }
 
