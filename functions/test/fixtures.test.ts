@@ -12,6 +12,7 @@ import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse, stringify } from "yaml";
+import { tool } from "../../test/support/tools.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..");
@@ -61,8 +62,7 @@ beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "ecom-fn-fixtures-"));
   // render.mjs takes no flags, so a `kpt` ahead of the real one on PATH adds --results-dir:
   // the scenario still runs through the real script and the real kpt.
-  const kpt = onPath("kpt");
-  if (!kpt) throw new Error("kpt is not on PATH");
+  const kpt = tool("kpt");
   shimDir = join(work, "bin");
   mkdirSync(shimDir);
   writeFileSync(join(shimDir, "kpt"), `#!/bin/sh\nexec "${kpt}" "$@" --results-dir "$ECOM_FIXTURE_RESULTS_DIR"\n`);
@@ -238,11 +238,4 @@ function withoutResults(list: string): string {
 function withFunctionConfig(list: string, input: string): string {
   const at = input.search(/^functionConfig:/m);
   return `${list.trimEnd()}\n${input.slice(at)}`;
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
 }

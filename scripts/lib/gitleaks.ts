@@ -2,7 +2,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { goInstalledTool } from "./find-tool.ts";
 
 /** The version .ci/run installs; keep the two in step. */
 export const GITLEAKS_VERSION = "v8.30.1";
@@ -17,22 +18,9 @@ export interface Finding {
 }
 
 export function gitleaksBinary(): string {
-  const fromEnv = process.env.GITLEAKS;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`GITLEAKS=${fromEnv} does not exist; ${INSTALL}`);
-    return fromEnv;
-  }
-  try {
-    const gopath = execFileSync("go", ["env", "GOPATH"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const candidate = join(gopath.split(delimiter)[0] ?? gopath, "bin", "gitleaks");
-    if (gopath && existsSync(candidate)) return candidate;
-  } catch {
-    // no Go toolchain: look on PATH
-  }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir && existsSync(join(dir, "gitleaks"))) return join(dir, "gitleaks");
-  }
-  throw new Error(`gitleaks not found; ${INSTALL}`);
+  const found = goInstalledTool("gitleaks", "GITLEAKS");
+  if ("path" in found) return found.path;
+  throw new Error(`gitleaks not found (${found.missing}); ${INSTALL}`);
 }
 
 /** A gitleaks path regex matching exactly a `git ls-files --directory` entry (`dir/` covers what is under it). */

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { goInstalledTool, onPath } from "../../scripts/lib/find-tool.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -21,15 +21,6 @@ const INSTALL_HINT: Record<string, string> = {
   kpt: "Install kpt 1.0.0-beta.x and put it on PATH. `bash .ci/run` checks for it.",
 };
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    if (existsSync(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 function missing(name: string, detail: string): never {
   // A missing tool must fail the run: a skipped manifest test looks exactly like a passing one in CI.
   throw new Error(`\n\n*** required tool '${name}' not found (${detail}).\n*** ${INSTALL_HINT[name]}\n`);
@@ -38,20 +29,8 @@ function missing(name: string, detail: string): never {
 const cache = new Map<string, string>();
 
 function resolveKustomize(): string {
-  const fromEnv = process.env.KUSTOMIZE;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) missing("kustomize", `KUSTOMIZE=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  // Prefer the `go install` location so a stale kustomize elsewhere on PATH cannot shadow the pinned one.
-  try {
-    const gopath = execFileSync("go", ["env", "GOPATH"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
-    const candidate = join(gopath.split(delimiter)[0] ?? gopath, "bin", "kustomize");
-    if (gopath && existsSync(candidate)) return candidate;
-  } catch {
-    // no Go toolchain: fall through to PATH
-  }
-  return onPath("kustomize") ?? missing("kustomize", "not in KUSTOMIZE, $(go env GOPATH)/bin or PATH");
+  const found = goInstalledTool("kustomize", "KUSTOMIZE");
+  return "path" in found ? found.path : missing("kustomize", found.missing);
 }
 
 export function tool(name: "kustomize" | "kubectl" | "kpt"): string {

@@ -1,0 +1,29 @@
+/** Finds the external binaries the commands and the tests run. */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (dir && existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/**
+ * A tool pinned with `go install`: the file `envVar` names, else $(go env GOPATH)/bin, else PATH.
+ * The GOPATH copy wins over PATH so that a stale binary elsewhere cannot shadow the pinned one.
+ */
+export function goInstalledTool(name: string, envVar: string): { path: string } | { missing: string } {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) return existsSync(fromEnv) ? { path: fromEnv } : { missing: `${envVar}=${fromEnv} does not exist` };
+  try {
+    const gopath = execFileSync("go", ["env", "GOPATH"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const candidate = join(gopath.split(delimiter)[0] ?? gopath, "bin", name);
+    if (gopath && existsSync(candidate)) return { path: candidate };
+  } catch {
+    // no Go toolchain: look on PATH
+  }
+  const found = onPath(name);
+  return found ? { path: found } : { missing: `not in ${envVar}, $(go env GOPATH)/bin or PATH` };
+}
