@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { RepoCopy, render } from "../support/repo-copy.js";
 import { REQUIRED_OVERLAYS } from "../support/targets.js";
 import { kustomizeBuild, parseAll, run, tool, type K8sObject } from "../support/tools.js";
+import { namespaceOf } from "../../scripts/lib/overlay.ts";
 import { ensureNamespaces, eventually, FIELD_MANAGER, getObjects, kubectl, serverSideApply, toYaml } from "./kube.js";
 
 const MEDUSA_IMAGE = "ghcr.io/ekenheim/ecom/medusa";
@@ -15,11 +16,16 @@ const NEW_SHA = "5e1f0a7";
 // server-side-applied objects, and it is still behind this switch there.
 const APPLYSET = { env: { KUBECTL_APPLYSET: "true" }, parent: "ecom-deploy" };
 
-const namespaceOf = (objects: K8sObject[]): string => {
-  const ns = objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
-  if (ns.length !== 1) throw new Error(`expected one Namespace in the build, found ${ns.length}`);
-  return ns[0]!;
-};
+/** overlays/prod's medusa Deployment with its first container changed by `change`, its Namespace in place. */
+function prodMedusaWith(change: (container: Record<string, unknown>) => void): string {
+  const objects = parseAll(kustomizeBuild("overlays/prod"), "overlays/prod");
+  ensureNamespaces(objects);
+  const deployment = structuredClone(objects.find((o) => o.kind === "Deployment" && o.metadata.name === "medusa"));
+  expect(deployment, "medusa Deployment in overlays/prod").toBeDefined();
+  const spec = deployment!.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } };
+  change(spec.template.spec.containers[0]!);
+  return toYaml([deployment!]);
+}
 
 /** Applies as a member of the ApplySet, deleting the members of its previous apply that left the build. */
 function applyAndPrune(yamlText: string, ns: string) {
@@ -55,25 +61,13 @@ describe("server-side dry run with strict field validation", () => {
   });
 
   it("rejects a manifest with an unknown field, so the server really validates", () => {
-    const objects = parseAll(kustomizeBuild("overlays/prod"), "overlays/prod");
-    ensureNamespaces(objects);
-    const deployment = structuredClone(objects.find((o) => o.kind === "Deployment" && o.metadata.name === "medusa"));
-    expect(deployment, "medusa Deployment in overlays/prod").toBeDefined();
-    const spec = deployment!.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } };
-    spec.template.spec.containers[0]!.imagePullPolicyy = "Always";
-    const out = serverSideApply(toYaml([deployment!]), ["--dry-run=server"]);
+    const out = serverSideApply(prodMedusaWith((c) => (c.imagePullPolicyy = "Always")), ["--dry-run=server"]);
     expect(out.status).not.toBe(0);
     expect(out.stderr).toMatch(/imagePullPolicyy: field not declared in schema/);
   });
 
   it("shows Pod Security warnings on stderr, so the no-warning checks above can fail", () => {
-    const objects = parseAll(kustomizeBuild("overlays/prod"), "overlays/prod");
-    ensureNamespaces(objects);
-    const deployment = structuredClone(objects.find((o) => o.kind === "Deployment" && o.metadata.name === "medusa"));
-    expect(deployment, "medusa Deployment in overlays/prod").toBeDefined();
-    const spec = deployment!.spec as { template: { spec: { containers: Array<Record<string, unknown>> } } };
-    spec.template.spec.containers[0]!.securityContext = { privileged: true };
-    const out = serverSideApply(toYaml([deployment!]), ["--dry-run=server"]);
+    const out = serverSideApply(prodMedusaWith((c) => (c.securityContext = { privileged: true })), ["--dry-run=server"]);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/Warning: would violate PodSecurity "restricted:latest": .*privileged/);
   });

@@ -95,6 +95,22 @@ const migrationJob = (ns: string) => getObjects(["jobs", "--namespace", ns]).fin
  * Polls the API while the deploy runs, until it waits for its migration Job and the Job controller has
  * started the Job; every poll records what workload or Ingress already existed.
  */
+/**
+ * overlays/prod in a namespace of its own (`ecom-deploy-<name>`), its Secrets in place, deploying,
+ * caught where it waits for the migration Job with nothing gated applied yet.
+ */
+async function deployUntilWaiting(name: string, args: string[] = []) {
+  const env = `e2e-${name}`;
+  const ns = `ecom-deploy-${name}`;
+  const objects = overlayIn(env, ns);
+  prepare(objects, ns);
+  const started = Date.now();
+  const running = deploy(env, args);
+  const { job, early } = await untilWaiting(ns, running);
+  expect(early, "workloads or Ingresses applied before the migration Job completed").toEqual([]);
+  return { ns, objects, running, job, started };
+}
+
 async function untilWaiting(ns: string, running: Running): Promise<{ job: string; early: string[] }> {
   const early = new Set<string>();
   const job = await eventually(
@@ -167,12 +183,7 @@ describe("npm run deploy (plain kubectl) against the control plane", () => {
   });
 
   it("applies no workload and no Ingress until the migration Job completes, then all of the overlay", async () => {
-    const ns = "ecom-deploy-complete";
-    const objects = overlayIn("e2e-complete", ns);
-    prepare(objects, ns);
-    const running = deploy("e2e-complete");
-    const { job, early } = await untilWaiting(ns, running);
-    expect(early, "workloads or Ingresses applied before the migration Job completed").toEqual([]);
+    const { ns, objects, running, job } = await deployUntilWaiting("complete");
     // The rest of the first phases is there already: the Job needs its ConfigMaps and Services.
     expect(getObjects(["configmaps", "--namespace", ns]).map((c) => c.metadata.name)).toEqual(expect.arrayContaining(["medusa-config"]));
 
@@ -192,12 +203,7 @@ describe("npm run deploy (plain kubectl) against the control plane", () => {
   });
 
   it("stops with a non-zero exit and the Job's reason when the migration fails, with no workload applied", async () => {
-    const ns = "ecom-deploy-failed";
-    const objects = overlayIn("e2e-failed", ns);
-    prepare(objects, ns);
-    const running = deploy("e2e-failed");
-    const { job, early } = await untilWaiting(ns, running);
-    expect(early).toEqual([]);
+    const { ns, running, job } = await deployUntilWaiting("failed");
 
     finishJob(ns, job, "Failed");
     const result = await running.done;
@@ -210,13 +216,7 @@ describe("npm run deploy (plain kubectl) against the control plane", () => {
   });
 
   it("stops with a non-zero exit when the migration Job does not complete within --timeout, with no workload applied", async () => {
-    const ns = "ecom-deploy-timeout";
-    const objects = overlayIn("e2e-timeout", ns);
-    prepare(objects, ns);
-    const started = Date.now();
-    const running = deploy("e2e-timeout", ["--timeout", "10s"]);
-    const { job, early } = await untilWaiting(ns, running);
-    expect(early).toEqual([]);
+    const { ns, running, job, started } = await deployUntilWaiting("timeout", ["--timeout", "10s"]);
 
     const result = await running.done;
     expect(result.status, result.stdout).toBe(1);
