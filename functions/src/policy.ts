@@ -12,6 +12,8 @@ const range = z.strictObject({ min: z.optional(quantity), max: z.optional(quanti
 const bounds = z.strictObject({ cpu: z.optional(range), memory: z.optional(range) });
 export type Bounds = z.infer<typeof bounds>;
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
 const origin = z
   .string()
   .check(z.regex(/^https?:\/\/[^/\s,]+$/, { message: "must be an origin: scheme://host[:port], no path, no comma" }));
@@ -19,6 +21,8 @@ const origin = z
 const spec = z.strictObject({
   /** Refuse `latest`, timestamp tags and missing tags on the app images. */
   requirePinnedSha: z._default(z.boolean(), false),
+  /** Secrets created in the cluster, never committed: references to them count as satisfied. */
+  provisionedSecrets: z._default(z.array(z.string().check(z.regex(DNS_SUBDOMAIN, { message: "must be a Secret name (DNS subdomain)" }))), []),
   cors: z.prefault(
     z.strictObject({
       extraStoreOrigins: z._default(z.array(origin), []),
@@ -47,6 +51,7 @@ const policySchema = z.strictObject({
 export interface Policy {
   name: string;
   requirePinnedSha: boolean;
+  provisionedSecrets: string[];
   cors: { extraStoreOrigins: string[]; extraAdminOrigins: string[]; extraAuthOrigins: string[] };
   workloadBounds: Record<string, Bounds>;
   initContainerBounds: Bounds;
@@ -82,6 +87,7 @@ export function parsePolicy(input: unknown): PolicyParse {
     policy: {
       name: metadata.name,
       requirePinnedSha: s.requirePinnedSha,
+      provisionedSecrets: s.provisionedSecrets,
       cors: s.cors,
       workloadBounds: { ...DEFAULT_WORKLOAD_BOUNDS, ...s.resources.workloads },
       initContainerBounds: s.resources.initContainers ?? DEFAULT_INIT_CONTAINER_BOUNDS,

@@ -60,6 +60,10 @@ const COMPONENT_CHECKS: Record<string, Record<string, Check>> = {
       expect(env(worker).DISABLE_MEDUSA_ADMIN).toBe("true");
       expect(worker.image?.startsWith(MEDUSA_IMAGE)).toBe(true);
       expect(worker.envFrom).toEqual(server.envFrom);
+      // Same probes as the server: the worker boots through the same loaders.
+      for (const kind of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
+        expect(worker[kind], `medusa-worker ${kind}`).toEqual(server[kind]);
+      }
       expectResources("medusa-worker", worker, RESOURCES.medusa);
     },
   },

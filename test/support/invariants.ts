@@ -69,13 +69,22 @@ export function registerCommonInvariants(target: string): void {
       expect(podLabels, `Service ${app.service} selector must match ${app.deployment} pod labels`).toMatchObject(spec.selector!);
     });
 
-    it(`${app.deployment}: readiness and liveness probes on ${app.healthPath} port ${app.port}`, () => {
+    it(`${app.deployment}: startup and readiness probes on ${app.healthPath} port ${app.port}, liveness on the port alone`, () => {
       const c = container(find(objects(), "Deployment", app.deployment), app.container);
-      for (const kind of ["readinessProbe", "livenessProbe"] as const) {
+      for (const kind of ["startupProbe", "readinessProbe"] as const) {
         const probe = c[kind];
         expect(probe?.httpGet?.path, `${app.deployment} ${kind} path (${JSON.stringify(probe)})`).toBe(app.healthPath);
         expect(probePort(c, probe), `${app.deployment} ${kind} port`).toBe(app.port);
       }
+      // A different handler, so that a slow dependency takes the pod out of rotation without restarting it.
+      expect(c.livenessProbe?.tcpSocket, `${app.deployment} livenessProbe (${JSON.stringify(c.livenessProbe)})`).toBeDefined();
+      expect(probePort(c, c.livenessProbe), `${app.deployment} livenessProbe port`).toBe(app.port);
+    });
+
+    it(`${app.deployment}: the startup probe allows at least ${app.startupSeconds} s before liveness can restart it`, () => {
+      const p = container(find(objects(), "Deployment", app.deployment), app.container).startupProbe;
+      const allowed = (p?.initialDelaySeconds ?? 0) + (p?.periodSeconds ?? 10) * (p?.failureThreshold ?? 3);
+      expect(allowed, `${app.deployment} startupProbe ${JSON.stringify(p)}`).toBeGreaterThanOrEqual(app.startupSeconds);
     });
 
     it(`${app.deployment}: envFrom ${app.configMap} and ${app.secret}`, () => {

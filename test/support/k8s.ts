@@ -18,6 +18,9 @@ export interface Container {
 export interface Probe {
   httpGet?: { path?: string; port: number | string };
   tcpSocket?: { port: number | string };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  failureThreshold?: number;
   [k: string]: unknown;
 }
 

@@ -41,6 +41,8 @@ export const APPS = {
     container: "medusa",
     port: 9000,
     healthPath: "/health",
+    // The owner's liveness window (60 s delay + 5 x 30 s): /health answers only after every loader.
+    startupSeconds: 210,
     configMap: "medusa-config",
     secret: "medusa-secret",
     initContainers: ["wait-for-postgres", "wait-for-redis"],
@@ -55,6 +57,8 @@ export const APPS = {
     port: 8000,
     // `/` redirects and renders through Medusa; /api/health is static (APP-FACTS).
     healthPath: "/api/health",
+    // The owner's liveness window (20 s delay + 5 x 20 s).
+    startupSeconds: 120,
     configMap: "storefront-config",
     secret: "storefront-secret",
     initContainers: ["wait-for-medusa"],

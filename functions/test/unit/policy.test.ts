@@ -24,6 +24,7 @@ describe("parsePolicy", () => {
       expect(parsed.policy).toEqual({
         name: "prod",
         requirePinnedSha: false,
+        provisionedSecrets: [],
         cors: { extraStoreOrigins: [], extraAdminOrigins: [], extraAuthOrigins: [] },
         workloadBounds: DEFAULT_WORKLOAD_BOUNDS,
         initContainerBounds: DEFAULT_INIT_CONTAINER_BOUNDS,
@@ -38,6 +39,16 @@ describe("parsePolicy", () => {
     expect(parsed.policy.workloadBounds.storefront).toEqual({ memory: { max: "1Gi" } });
     expect(parsed.policy.workloadBounds.api).toEqual({ cpu: { max: 2 } });
     expect(parsed.policy.workloadBounds.medusa).toEqual(DEFAULT_WORKLOAD_BOUNDS.medusa);
+  });
+
+  test("provisionedSecrets lists Secret names and refuses anything else", () => {
+    const parsed = parsePolicy(doc({ provisionedSecrets: ["medusa-secret", "ghcr-pull"] }));
+    expect(parsed.ok && parsed.policy.provisionedSecrets).toEqual(["medusa-secret", "ghcr-pull"]);
+    expect(issues(doc({ provisionedSecrets: ["Medusa_Secret"] }))).toContainEqual({
+      path: "spec.provisionedSecrets.0",
+      message: "must be a Secret name (DNS subdomain)",
+    });
+    expect(issues(doc({ provisionedSecrets: "medusa-secret" }))).toContainEqual({ path: "spec.provisionedSecrets", message: "expected array" });
   });
 
   test("initContainers bounds replace the default", () => {
