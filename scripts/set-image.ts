@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CommandError, main, overlayDir, REPO_ROOT } from "./lib/kubectl.ts";
+import { readPublishedImages, unpublishedProblem } from "./lib/published-images.ts";
 import { APP_IMAGES, isApp, setImageTag, shaProblem, unexpectedChanges } from "./lib/set-image.ts";
 
 const USAGE = "usage: npm run set-image -- <env> <medusa|storefront> <short-sha>";
@@ -33,6 +34,9 @@ await main(() => {
   if (!isApp(app)) throw new CommandError(`'${app}' is not medusa or storefront\n${USAGE}`);
   const problem = shaProblem(sha);
   if (problem) throw new CommandError(problem);
+  // Pinned all the same (the table may lag a fresh build), but the tests refuse it until it is listed.
+  const unpublished = unpublishedProblem(readPublishedImages(REPO_ROOT), APP_IMAGES[app], sha);
+  if (unpublished) console.error(`warning: ${unpublished}`);
   const file = join(overlayDir(env), "kustomization.yaml");
   const original = readFileSync(file, "utf8");
   let edit;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { built, componentDirs, componentTarget } from "../support/builds.js";
 import { expectResources, registerCommonInvariants } from "../support/invariants.js";
-import { all, commandLine, container, find, podSpec } from "../support/k8s.js";
+import { all, commandLine, container, effectiveEnv, find, podSpec } from "../support/k8s.js";
 import { APPS, MEDUSA_IMAGE, RESOURCES, SEED_COMMAND, SEED_JOB } from "../support/reference.js";
 import { objectId, type K8sObject } from "../support/tools.js";
 import { keysOf, SECRET_NAMES } from "../../scripts/lib/secret-keys.ts";
@@ -57,7 +57,8 @@ const COMPONENT_CHECKS: Record<string, Record<string, Check>> = {
       const worker = podSpec(find(objects, "Deployment", "medusa-worker")).containers[0]!;
       expect(env(server).MEDUSA_WORKER_MODE).toBe("server");
       expect(env(worker).MEDUSA_WORKER_MODE).toBe("worker");
-      expect(env(worker).DISABLE_MEDUSA_ADMIN).toBe("true");
+      // Read by nothing (worker mode skips the admin anyway), so it is not set.
+      expect(env(worker)).not.toHaveProperty("DISABLE_MEDUSA_ADMIN");
       expect(worker.image?.startsWith(MEDUSA_IMAGE)).toBe(true);
       expect(worker.envFrom).toEqual(server.envFrom);
       // Same probes as the server: the worker boots through the same loaders.
@@ -75,6 +76,8 @@ const COMPONENT_CHECKS: Record<string, Record<string, Check>> = {
       expect(ps.containers[0]!.envFrom).toEqual(
         expect.arrayContaining([{ configMapRef: { name: APPS.medusa.configMap } }, { secretRef: { name: APPS.medusa.secret } }]),
       );
+      // `medusa exec` defaults to development mode otherwise.
+      expect(effectiveEnv(objects, ps.containers[0]!).NODE_ENV, "seed NODE_ENV").toBe("production");
     },
   },
 };

@@ -197,7 +197,7 @@ describe("overlays/prod", () => {
     const env = (c: typeof server) => Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
     expect(env(server).MEDUSA_WORKER_MODE, "server mode").toBe("server");
     expect(env(worker).MEDUSA_WORKER_MODE, "worker mode").toBe("worker");
-    expect(env(worker).DISABLE_MEDUSA_ADMIN).toBe("true");
+    expect(env(worker)).not.toHaveProperty("DISABLE_MEDUSA_ADMIN");
     expect(worker.image).toBe(server.image);
     expect(worker.envFrom).toEqual(server.envFrom);
   });
@@ -243,5 +243,13 @@ describe("overlays/dev", () => {
     for (const url of csv((find(objects(), "ConfigMap", APPS.medusa.configMap).data as Record<string, string>).STORE_CORS)) {
       expect(url).toMatch(/^http:\/\//);
     }
+  });
+});
+
+describe("overlays/home-ops", () => {
+  it("gives the storefront the owner's Strapi URLs (without them CMS content silently disappears)", () => {
+    const cfg = find(built("overlays/home-ops").objects, "ConfigMap", APPS.storefront.configMap).data as Record<string, string>;
+    expect(cfg.STRAPI_API_URL).toMatch(/^http:\/\/[a-z0-9.-]+\.svc\.cluster\.local:\d+$/);
+    expect(cfg.STRAPI_PUBLIC_URL).toMatch(/^https:\/\//);
   });
 });

@@ -99,6 +99,8 @@ describe("npm run set-image (end to end, on a copy of the repository)", () => {
     const r = run("prod", "medusa", "1234567");
     expect(r.status, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/medusa in overlays\/prod: \w+ → 1234567/);
+    // 1234567 was never built: the command says how to find a tag that was.
+    expect(r.stderr).toMatch(/1234567 is not a known published tag: only commits that touch medusa\/ .*git log -1 --format=%h origin\/main -- medusa\//);
     expect(r.stdout).toMatch(/2 files changed/);
     expect(git("status", "--porcelain").split("\n").filter(Boolean).sort()).toEqual([
       " M overlays/prod/derived/migration-job.yaml",

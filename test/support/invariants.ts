@@ -9,6 +9,7 @@ import {
   commandLine,
   container,
   containersOf,
+  effectiveEnv,
   find,
   hostsFor,
   imageRepo,
@@ -138,6 +139,8 @@ export function registerCommonInvariants(target: string): void {
       expect.arrayContaining([{ configMapRef: { name: APPS.medusa.configMap } }, { secretRef: { name: APPS.medusa.secret } }]),
     );
     expect(ps.restartPolicy, `${objectId(job)} restartPolicy`).toBe("OnFailure");
+    // The Medusa CLI runs db:migrate in development mode unless told otherwise.
+    expect(effectiveEnv(objects(), c).NODE_ENV, `${objectId(job)} NODE_ENV`).toBe("production");
     // Flux recreates a TTL-deleted Job on the next reconcile and the migration runs again.
     expect((job.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished, "ttlSecondsAfterFinished").toBeUndefined();
     // Argo CD runs it before each sync, replacing the previous run (docs/argocd.md).

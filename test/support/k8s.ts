@@ -151,6 +151,23 @@ export function podRefs(o: K8sObject): { configMaps: Map<string, string>; secret
   return { configMaps, secrets };
 }
 
+/**
+ * The environment a container starts with, as far as the build shows it: ConfigMaps and Secrets of
+ * the build named by envFrom (in order), then env values, which win. Keys of objects outside the
+ * build (provisioned Secrets) are missing.
+ */
+export function effectiveEnv(objects: K8sObject[], c: Container): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const ef of c.envFrom ?? []) {
+    const cm = ef.configMapRef && maybeFind(objects, "ConfigMap", ef.configMapRef.name);
+    const secret = ef.secretRef && maybeFind(objects, "Secret", ef.secretRef.name);
+    Object.assign(out, (cm?.data ?? {}) as Record<string, string>, (secret as { stringData?: Record<string, string> } | undefined)?.stringData ?? {});
+    for (const [k, v] of Object.entries((secret?.data ?? {}) as Record<string, string>)) out[k] = Buffer.from(v, "base64").toString();
+  }
+  for (const e of c.env ?? []) if (e.value !== undefined) out[e.name] = e.value;
+  return out;
+}
+
 /** Data of a ConfigMap, found by its name or, for generated ones, its name before the hash suffix. */
 export function configMapData(objects: K8sObject[], name: string): Record<string, string> {
   return (find(objects, "ConfigMap", name).data ?? {}) as Record<string, string>;
