@@ -68,6 +68,16 @@ const COMPONENT_CHECKS: Record<string, Record<string, Check>> = {
       expectResources("medusa-worker", worker, RESOURCES.medusa);
     },
   },
+  "components/in-cluster-search-and-files": {
+    "adds Meilisearch and the object store under the names NetworkPolicies rely on, the bucket Job, and medusa waiting for search": (objects) => {
+      for (const app of ["meilisearch", "object-store"]) {
+        expect((find(objects, "Service", app).spec as { selector?: Record<string, string> }).selector).toEqual({ app });
+        expect(((find(objects, "StatefulSet", app).spec as any).template.metadata.labels as Record<string, string>).app).toBe(app);
+      }
+      find(objects, "Job", "object-store-bucket");
+      expect((podSpec(find(objects, "Deployment", APPS.medusa.deployment)).initContainers ?? []).map((c) => c.name)).toContain("wait-for-meilisearch");
+    },
+  },
   "components/seed": {
     "adds the one-off seed Job": (objects) => {
       const ps = podSpec(find(objects, "Job", SEED_JOB));
