@@ -2,9 +2,12 @@
 // Applies overlays/<env> with plain kubectl in the reference's order and stops unless the
 // migration Job completes. Flux and Argo CD do the same ordering themselves (docs/operations.md).
 import { parseArgs } from "node:util";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describePhases, jobOutcome, planDeploy, unsubstituted } from "./lib/deploy-plan.ts";
-import { buildOverlay, CommandError, kubectl, kubectlAsync, main, toYamlStream } from "./lib/kubectl.ts";
-import { namespaceOf, providedSecrets, referencedSecrets, type KubeObject } from "./lib/overlay.ts";
+import { checkFirstInstall, formatFinding } from "./lib/first-install.ts";
+import { buildOverlay, CommandError, kubectl, kubectlAsync, main, overlayDir, toYamlStream } from "./lib/kubectl.ts";
+import { namespaceOf, providedSecrets, provisionedSecretsOf, referencedSecrets, type KubeObject } from "./lib/overlay.ts";
 
 const USAGE = "usage: npm run deploy -- <env> [--timeout 10m] [--plan]";
 
@@ -77,6 +80,13 @@ await main(async () => {
   }
   const phases = planDeploy(objects);
   console.log(`overlays/${env} → namespace ${namespace}\n${describePhases(phases).join("\n")}`);
+  // On an empty cluster a pod whose ConfigMap or Service comes in a later phase waits for ever.
+  const policyFile = join(overlayDir(env), "policy", "policy.yaml");
+  if (!existsSync(policyFile)) throw new CommandError(`overlays/${env}/policy/policy.yaml is missing: its DeployPolicy declares the Secrets created outside git`);
+  const closure = checkFirstInstall(phases, provisionedSecretsOf(readFileSync(policyFile, "utf8"), `overlays/${env}/policy/policy.yaml`), namespace);
+  if (closure.problems.length > 0) {
+    throw new CommandError(`this order cannot complete a first install:\n${closure.problems.map((f) => `  ${formatFinding(f)}`).join("\n")}`);
+  }
   if (values.plan) return;
 
   const secrets = secretValues(objects);

@@ -1,4 +1,5 @@
 /** Facts the commands read from a built overlay instead of repeating them: it is the one source. */
+import { parse } from "yaml";
 
 export interface KubeObject {
   apiVersion: string;
@@ -58,4 +59,16 @@ export function providedSecrets(objects: readonly KubeObject[]): Set<string> {
     if (o.kind === "ExternalSecret") names.add((o.spec as { target?: { name?: string } } | undefined)?.target?.name ?? o.metadata.name);
   }
   return names;
+}
+
+/**
+ * The Secrets an overlay's DeployPolicy (`<overlay>/policy/policy.yaml`, spec.provisionedSecrets)
+ * declares as created outside git: the one place that says so.
+ */
+export function provisionedSecretsOf(policyText: string, file: string): string[] {
+  const doc = parse(policyText) as { kind?: unknown; spec?: { provisionedSecrets?: unknown } } | null;
+  if (doc?.kind !== "DeployPolicy") throw new Error(`${file}: not a DeployPolicy`);
+  const list = doc.spec?.provisionedSecrets ?? [];
+  if (!Array.isArray(list) || !list.every((n) => typeof n === "string")) throw new Error(`${file}: spec.provisionedSecrets must be a list of Secret names`);
+  return list;
 }

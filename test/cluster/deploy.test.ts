@@ -7,7 +7,7 @@
  * extra overlays move overlays/prod into namespaces of this file's own (ecom-prod is apply.test.ts's).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
@@ -45,6 +45,8 @@ function overlayIn(env: string, ns: string): K8sObject[] {
   const dir = join(repo.root, "overlays", env);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "kustomization.yaml"), stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: ns, resources: ["../prod"] }));
+  // Same Secrets provisioned outside git as prod.
+  cpSync(join(repo.root, "overlays", "prod", "policy"), join(dir, "policy"), { recursive: true });
   const objects = parseAll(run(tool("kustomize"), ["build", dir]), `overlays/${env}`);
   expect(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name)).toEqual([ns]);
   return objects;

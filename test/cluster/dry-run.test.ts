@@ -13,7 +13,7 @@ import { stringify } from "yaml";
 import { componentDirs, componentKustomization } from "../support/targets.js";
 import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.js";
 import { buildFluxTool, fluxKustomizations, fluxObjects, type FluxTool } from "../flux/flux-build.js";
-import { buildInNamespace, ensureNamespaces, kubectlOk, serverSideApply, toYaml } from "./kube.js";
+import { buildInNamespace, ensureNamespaces, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.js";
 
 /**
  * CRDs of the operators a component targets, taken from the operator's own Go module at the release
@@ -107,14 +107,7 @@ describe("every Flux Kustomization under flux/, after Flux's build and substitut
    */
   function retargeted(file: string): { path: string; ns: string } {
     const ns = `ecom-flux-${basename(dirname(file))}`;
-    const path = join(scratch, `${ns}.yaml`);
-    const docs = parseAll(readFileSync(resolve(REPO_ROOT, file), "utf8"), file).map((o) => {
-      const spec = o.spec as { targetNamespace?: string };
-      expect(spec.targetNamespace, `${file} ${o.metadata.name}: targetNamespace`).toBeTruthy();
-      return { ...o, spec: { ...spec, targetNamespace: ns } };
-    });
-    writeFileSync(path, docs.map((d) => stringify(d)).join("---\n"));
-    return { path, ns };
+    return { path: retargetFluxKustomizations(file, ns, scratch), ns };
   }
 
   it.each(targets)("$file: $name is accepted with no warning (Pod Security included)", ({ file, name }) => {

@@ -1,6 +1,6 @@
 /** kubectl against the control plane that global-setup.ts started, with stderr kept even on success. */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { inject } from "vitest";
 import { stringify } from "yaml";
@@ -95,4 +95,19 @@ export function buildInNamespace(dir: string, ns: string, scratch: string): stri
     stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: ns, resources }),
   );
   return kustomizeBuild(wrapper);
+}
+
+/**
+ * The Flux Kustomizations of `file` (relative to the repository) with targetNamespace moved to `ns`,
+ * written into `scratch`, so test files sharing the control plane never touch each other's objects.
+ */
+export function retargetFluxKustomizations(file: string, ns: string, scratch: string): string {
+  const path = join(scratch, `${ns}.yaml`);
+  const docs = parseAll(readFileSync(join(REPO_ROOT, file), "utf8"), file).map((o) => {
+    const spec = o.spec as { targetNamespace?: string };
+    if (!spec.targetNamespace) throw new Error(`${file} ${o.metadata.name}: no targetNamespace to move`);
+    return { ...o, spec: { ...spec, targetNamespace: ns } };
+  });
+  writeFileSync(path, docs.map((d) => stringify(d)).join("---\n"));
+  return path;
 }

@@ -1,0 +1,210 @@
+/**
+ * The first-install closure (scripts/lib/first-install.ts) on its own, on the order `npm run deploy`
+ * applies an overlay in, and on the Argo CD first-install commands of docs/argocd.md.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { planDeploy } from "../../scripts/lib/deploy-plan.ts";
+import { checkFirstInstall, formatFinding, podReferences, serviceOfUrl, type KubeObject, type Phase } from "../../scripts/lib/first-install.ts";
+import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
+import { built, overlayDirs } from "../support/builds.js";
+import { REPO_ROOT } from "../support/tools.js";
+
+const provisionedFor = (overlay: string): string[] => {
+  const file = `${overlay}/policy/policy.yaml`;
+  return provisionedSecretsOf(readFileSync(join(REPO_ROOT, file), "utf8"), file);
+};
+const problems = (phases: Phase[], provisioned: string[] = []) => checkFirstInstall(phases, provisioned, "shop").problems.map(formatFinding);
+const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "v1", kind, metadata: { name, namespace: "shop" }, ...extra });
+const wait = (host: string, port: number) => ({ name: `wait-for-${host.split(".")[0]}`, image: "busybox:1.36", command: ["sh", "-c", `until nc -z ${host} ${port}; do sleep 2; done`] });
+const job = (spec: Record<string, unknown>) => obj("Job", "migrate", { spec: { template: { spec } } });
+
+describe("what a pod template needs", () => {
+  const reader = (objects: KubeObject[] = [], provisioned: string[] = []) => ({
+    byKey: new Map(objects.map((o) => [`${o.kind}/shop/${o.metadata.name}`, o])),
+    provisioned: new Set(provisioned),
+    unread: new Set<string>(),
+  });
+
+  it("reads env, envFrom, every volume kind that names an object, the ServiceAccount and pull secrets", () => {
+    const pod = job({
+      serviceAccountName: "migrator",
+      imagePullSecrets: [{ name: "pull" }],
+      volumes: [
+        { name: "a", configMap: { name: "cm-vol" } },
+        { name: "b", secret: { secretName: "s-vol" } },
+        { name: "c", projected: { sources: [{ configMap: { name: "cm-proj" } }, { secret: { name: "s-proj" } }, { serviceAccountToken: { path: "t" } }] } },
+        { name: "d", persistentVolumeClaim: { claimName: "data" } },
+        { name: "e", emptyDir: {} },
+        { name: "f", configMap: { name: "maybe", optional: true } },
+      ],
+      containers: [
+        {
+          name: "app",
+          envFrom: [{ configMapRef: { name: "cm-from" } }, { secretRef: { name: "s-from" } }],
+          env: [
+            { name: "A", valueFrom: { configMapKeyRef: { name: "cm-key", key: "A" } } },
+            { name: "B", valueFrom: { secretKeyRef: { name: "s-key", key: "B" } } },
+          ],
+        },
+      ],
+    });
+    const { refs, unreadable } = podReferences(pod, "shop", reader());
+    expect(unreadable).toEqual([]);
+    expect(refs.map((r) => `${r.kind}/${r.name} ← ${r.from}`).sort()).toEqual(
+      [
+        "ServiceAccount/migrator ← serviceAccountName",
+        "Secret/pull ← imagePullSecrets",
+        "ConfigMap/cm-vol ← volume a",
+        "Secret/s-vol ← volume b",
+        "ConfigMap/cm-proj ← volume c",
+        "Secret/s-proj ← volume c",
+        "PersistentVolumeClaim/data ← volume d",
+        "ConfigMap/cm-from ← container app envFrom",
+        "Secret/s-from ← container app envFrom",
+        "ConfigMap/cm-key ← container app env A",
+        "Secret/s-key ← container app env B",
+      ].sort(),
+    );
+  });
+
+  it("reads the Services init containers wait for and the in-cluster URLs of what the pod reads", () => {
+    const config = obj("ConfigMap", "cfg", { data: { DB: "postgres://u:p@postgres:5432/db", SEARCH: "http://search.shop.svc.cluster.local:7700", PUBLIC: "https://shop.example.com", OTHER_NS: "http://strapi.cms.svc:1337", FLUX: "https://api.${SECRET_DOMAIN}" } });
+    const secret = obj("Secret", "sec", { data: { REDIS_URL: Buffer.from("redis://redis:6379").toString("base64") } });
+    const pod = job({
+      initContainers: [wait("postgres", 5432), wait("files.shop.svc", 7070)],
+      containers: [{ name: "app", envFrom: [{ configMapRef: { name: "cfg" } }], env: [{ name: "R", valueFrom: { secretKeyRef: { name: "sec", key: "REDIS_URL" } } }, { name: "U", value: "http://medusa:9000" }] }],
+    });
+    const services = podReferences(pod, "shop", reader([config, secret])).refs.filter((r) => r.kind === "Service");
+    expect(services.map((r) => `${r.name}:${r.port}`).sort()).toEqual(["files:7070", "medusa:9000", "postgres:5432", "postgres:5432", "redis:6379", "search:7700"]);
+  });
+
+  it("reports what it cannot read instead of assuming the pod needs nothing", () => {
+    const pod = job({
+      volumes: [{ name: "x", nfs: { server: "n", path: "/" } }],
+      initContainers: [
+        { name: "custom", image: "x", command: ["/bin/wait-for-it", "postgres:5432"] },
+        { name: "script", image: "x", command: ["sh", "-c", "until pg_isready -h postgres; do sleep 1; done"] },
+      ],
+      containers: [{ name: "app" }],
+    });
+    expect(podReferences(pod, "shop", reader()).unreadable).toEqual([
+      "volume x: cannot tell what a nfs volume needs",
+      "initContainer custom: cannot tell what `/bin/wait-for-it postgres:5432` waits for (only `sh -c '… nc -z HOST PORT …'` is understood)",
+      "initContainer script: cannot tell what the script waits for (no `nc -z HOST PORT` in it)",
+    ]);
+    expect(problems([{ name: "only", objects: [pod] }])).toHaveLength(3);
+  });
+
+  it.each([
+    ["http://medusa:9000", { name: "medusa", namespace: "shop", port: 9000 }],
+    ["postgresql://u:p@postgres/db", { name: "postgres", namespace: "shop", port: 5432 }],
+    ["http://meilisearch.development.svc.cluster.local:7700", { name: "meilisearch", namespace: "development", port: 7700 }],
+    ["redis://dragonfly.database.svc:6379", { name: "dragonfly", namespace: "database", port: 6379 }],
+    ["https://shop.example.com", undefined],
+    ["https://shop.${SECRET_DOMAIN}", undefined],
+    ["http://localhost:8000", undefined],
+  ])("%s is %j", (url, expected) => {
+    expect(serviceOfUrl(url, "shop")).toEqual(expected);
+  });
+});
+
+describe("phases", () => {
+  const svc = (name: string, port: number, selector?: Record<string, string>) => obj("Service", name, { spec: { ports: [{ port }], ...(selector ? { selector } : {}) } });
+  const sts = (app: string) => obj("StatefulSet", app, { spec: { template: { metadata: { labels: { app } }, spec: { containers: [{ name: app }] } } } });
+  const migrate = job({ initContainers: [wait("postgres", 5432)], containers: [{ name: "m", envFrom: [{ secretRef: { name: "medusa-secret" } }, { configMapRef: { name: "medusa-config" } }] }] });
+  const config = obj("ConfigMap", "medusa-config", { data: {} });
+
+  it("passes when everything comes in the same or an earlier phase, with provisioned Secrets present", () => {
+    expect(problems([{ name: "1", objects: [config, svc("postgres", 5432, { app: "postgres" }), sts("postgres")] }, { name: "2", objects: [migrate] }], ["medusa-secret"])).toEqual([]);
+  });
+
+  it("fails on a ConfigMap, a Secret or a Service that comes later, and on a Service whose pods come later", () => {
+    expect(problems([{ name: "1", objects: [migrate] }, { name: "2", objects: [config, svc("postgres", 5432)] }], ["medusa-secret"])).toEqual([
+      'phase "1": Job/migrate: initContainer wait-for-postgres nc -z needs Service postgres, but it comes only in the later phase "2"',
+      'phase "1": Job/migrate: container m envFrom needs ConfigMap medusa-config, but it comes only in the later phase "2"',
+    ]);
+    expect(problems([{ name: "1", objects: [config, svc("postgres", 5432)] }, { name: "2", objects: [migrate] }])).toEqual([
+      'phase "2": Job/migrate: container m envFrom needs Secret medusa-secret, but nothing in the install provides it (nor is it a provisioned Secret of the policy)',
+    ]);
+    expect(problems([{ name: "1", objects: [config, svc("postgres", 5432, { app: "postgres" }), migrate] }, { name: "2", objects: [sts("postgres")] }], ["medusa-secret"])).toEqual([
+      'phase "1": Job/migrate: initContainer wait-for-postgres nc -z waits for Service postgres, whose pods (StatefulSet/postgres) come only in a later phase',
+    ]);
+  });
+
+  it("fails on a port the Service does not have", () => {
+    expect(problems([{ name: "1", objects: [config, svc("postgres", 5433), migrate] }], ["medusa-secret"])).toEqual([
+      'phase "1": Job/migrate: initContainer wait-for-postgres nc -z connects to Service postgres on port 5432, which the Service does not have (5433)',
+    ]);
+  });
+});
+
+describe("npm run deploy's order on an empty cluster", () => {
+  for (const overlay of overlayDirs()) {
+    it(`${overlay}: every pod finds what it needs in its phase or an earlier one`, () => {
+      const phases = planDeploy(built(overlay).objects as KubeObject[]);
+      expect(checkFirstInstall(phases, provisionedFor(overlay)).problems.map(formatFinding)).toEqual([]);
+    });
+  }
+
+  it("a plan that puts the postgres Service after the migration Job is refused", () => {
+    const phases = planDeploy(built("overlays/prod").objects as KubeObject[]);
+    const isPostgres = (o: KubeObject) => o.kind === "Service" && o.metadata.name === "postgres";
+    const late = phases.map((p) => ({ ...p, objects: p.objects.filter((o) => !isPostgres(o)) }));
+    late.find((p) => p.name === "workloads")!.objects.push(...phases.flatMap((p) => p.objects.filter(isPostgres)));
+    expect(checkFirstInstall(late, provisionedFor("overlays/prod")).problems.map(formatFinding)).toEqual([
+      expect.stringMatching(/^phase "migration": Job\/medusa-migrate-\w+: initContainer wait-for-postgres nc -z needs Service postgres, but it comes only in the later phase "workloads"$/),
+    ]);
+  });
+});
+
+/**
+ * The first-install commands of docs/argocd.md as phases: a selective sync (`--resource GROUP:KIND:NAME`)
+ * applies exactly those objects and runs no hooks; a full sync runs the PreSync hooks before it applies
+ * anything else.
+ */
+function argoPhases(doc: string, overlay: string, objects: KubeObject[]): Phase[] {
+  const block = new RegExp(`<!-- first-install: ${overlay} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(doc);
+  if (!block) throw new Error(`docs/argocd.md has no \`<!-- first-install: ${overlay} -->\` block`);
+  const hook = (o: KubeObject) => (o.metadata as { annotations?: Record<string, string> }).annotations?.["argocd.argoproj.io/hook"] === "PreSync";
+  const phases: Phase[] = [];
+  let applied = new Set<KubeObject>();
+  for (const line of block[1]!.split("\n").filter((l) => /^argocd app sync /.test(l))) {
+    const resources = [...line.matchAll(/--resource\s+(\S+)/g)].map((m) => m[1]!);
+    if (resources.length === 0) {
+      phases.push({ name: `${line} (PreSync hooks)`, objects: objects.filter(hook) });
+      phases.push({ name: line, objects: objects.filter((o) => !hook(o) && !applied.has(o)) });
+      applied = new Set(objects);
+      continue;
+    }
+    const picked = resources.map((r) => {
+      const [group, kind, name] = r.split(":");
+      const found = objects.find((o) => o.kind === kind && o.metadata.name === name && (o.apiVersion?.includes("/") ? o.apiVersion.split("/")[0] : "") === group);
+      if (!found) throw new Error(`docs/argocd.md: --resource ${r} names nothing in ${overlay}`);
+      if (hook(found)) throw new Error(`docs/argocd.md: --resource ${r} is a hook, which a selective sync does not run`);
+      return found;
+    });
+    picked.forEach((o) => applied.add(o));
+    phases.push({ name: line, objects: picked });
+  }
+  return phases;
+}
+
+describe("docs/argocd.md first install", () => {
+  const doc = readFileSync(join(REPO_ROOT, "docs/argocd.md"), "utf8");
+  const objects = () => built("overlays/prod").objects as KubeObject[];
+
+  it("its commands leave nothing the hook or any pod needs for a later step", () => {
+    const phases = argoPhases(doc, "overlays/prod", objects());
+    expect(phases.length).toBeGreaterThanOrEqual(3);
+    expect(checkFirstInstall(phases, provisionedFor("overlays/prod")).problems.map(formatFinding)).toEqual([]);
+  });
+
+  it("the steps as they were (Namespace and ConfigMap only) deadlock: the check says so", () => {
+    const old = doc.replace(/ --resource :Service:\S+/g, "");
+    expect(checkFirstInstall(argoPhases(old, "overlays/prod", objects()), provisionedFor("overlays/prod")).problems.map(formatFinding)).toEqual([
+      expect.stringMatching(/PreSync hooks\)": Job\/medusa-migrate-\w+: initContainer wait-for-postgres nc -z needs Service postgres, but it comes only in the later phase "argocd app sync ecom-prod"$/),
+    ]);
+  });
+});
