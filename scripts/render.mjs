@@ -1,28 +1,69 @@
 #!/usr/bin/env node
 // Runs the ecom-deploy function over the package from the local bundle, the
-// way `kpt fn render` runs the published image: derived values are written
-// into the overlays in place. kpt leaves every file untouched when it fails.
+// way `kpt fn render` runs the published image, then lets the real kustomize
+// judge the result (scripts/lib/render-check.ts). Everything happens in a
+// staging copy; the overlays are only written when kpt and the judge agree,
+// so a failed render leaves every file as it was.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { goInstalledTool, onPath } from "./lib/find-tool.ts";
+import { judgeOverlay, policiesOf } from "./lib/render-check.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const target = resolve(process.argv[2] ?? repo);
 const bundle = join(repo, "functions", "dist", "ecom-fn.mjs");
-if (!existsSync(bundle)) {
-  console.error(`render: ${bundle} is missing; run \`npm run build\` first`);
+const fail = (message) => {
+  console.error(`render: ${message}`);
   process.exit(2);
+};
+if (!existsSync(bundle)) fail(`${relative(process.cwd(), bundle)} is missing; run \`npm run build\` first`);
+const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `bash .ci/run` says how to install it");
+const found = goInstalledTool("kustomize", "KUSTOMIZE");
+const kustomize = "path" in found ? found.path : fail(`the standalone kustomize is ${found.missing}; install it with \`go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0\``);
+
+// Dependencies and history are not part of the package; everything else is copied so overlays build.
+const SKIP = new Set(["node_modules", ".git"]);
+const stage = mkdtempSync(join(tmpdir(), "ecom-render-"));
+let status = 1;
+try {
+  cpSync(target, stage, { recursive: true, filter: (src) => !SKIP.has(basename(src)) });
+  // kpt splits --exec on spaces and resolves relative paths from the current
+  // directory, so both paths are absolute and the node binary is this one (Node 24).
+  const run = spawnSync(kpt, ["fn", "eval", stage, "--truncate-output=false", "--exec", `${process.execPath} ${bundle}`], {
+    stdio: ["ignore", "inherit", "pipe"],
+    encoding: "utf8",
+  });
+  process.stderr.write((run.stderr ?? "").replaceAll(stage, target));
+  if (run.error) fail(`cannot run kpt: ${run.error.message}`);
+  status = run.status ?? 1;
+  if (status === 0) status = judge();
+  if (status === 0) copyChanged(stage, target);
+} finally {
+  rmSync(stage, { recursive: true, force: true });
 }
-// kpt splits --exec on spaces and resolves relative paths from the current
-// directory, so both paths are absolute and the node binary is this one (Node 24).
-const run = spawnSync(
-  "kpt",
-  ["fn", "eval", target, "--truncate-output=false", "--exec", `${process.execPath} ${bundle}`],
-  { stdio: "inherit" },
-);
-if (run.error) {
-  console.error(`render: cannot run kpt: ${run.error.message}`);
-  process.exit(2);
+process.exit(status);
+
+function judge() {
+  const overlays = policiesOf(kpt, stage);
+  if (typeof overlays === "string") fail(overlays);
+  const tools = { kustomize, node: process.execPath, bundle };
+  const disagreements = overlays.flatMap(({ overlay, policy }) => judgeOverlay(tools, stage, overlay, policy));
+  for (const d of disagreements) console.error(`render: ${d.overlay}: ${d.message.replaceAll(stage, target)}`);
+  if (disagreements.length) console.error("render: nothing was written");
+  return disagreements.length ? 1 : 0;
 }
-process.exit(run.status ?? 1);
+
+function copyChanged(from, to) {
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const src = join(from, entry.name);
+    const dst = join(to, entry.name);
+    if (entry.isDirectory()) copyChanged(src, dst);
+    else if (!existsSync(dst) || !readFileSync(src).equals(readFileSync(dst))) {
+      mkdirSync(to, { recursive: true });
+      writeFileSync(dst, readFileSync(src));
+    }
+  }
+}

@@ -1,7 +1,7 @@
 import type { Derivation } from "./derive.js";
 import { type KubeObject, refOf } from "./kube.js";
 import { type Item, editable } from "./resource-list.js";
-import { type Result, warning } from "./results.js";
+import { type Result, error, warning } from "./results.js";
 import { type Role, deploymentFor } from "./roles.js";
 import { setString } from "./yaml-edit.js";
 
@@ -30,7 +30,11 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
   if (derived.cors) {
     for (const role of ["medusa", "storefront"] as Role[]) {
       const item = configMapOf(objects, configMaps, role);
-      if (!item) continue;
+      if (!item) {
+        results.push(error(`no ConfigMap that the ${role} Deployment loads with envFrom carries ${Object.keys(derived.cors[role]).join(", ")}, ` +
+          `so the derived values reach nothing that is deployed: list the overlay's derived/ files in its patches and ${RENDER_HINT}`));
+        continue;
+      }
       for (const [key, value] of Object.entries(derived.cors[role])) set(item, ["data", key], value);
     }
   }

@@ -60,12 +60,13 @@ beforeAll(() => {
   if (newer.length) throw new Error(`functions/dist/ecom-fn.mjs is older than ${newer.join(", ")}: run \`npm run build\``);
 
   work = mkdtempSync(join(tmpdir(), "ecom-fn-fixtures-"));
-  // render.mjs takes no flags, so a `kpt` ahead of the real one on PATH adds --results-dir:
+  // render.mjs takes no flags, so a `kpt` ahead of the real one on PATH adds --results-dir to `fn eval`:
   // the scenario still runs through the real script and the real kpt.
   const kpt = tool("kpt");
   shimDir = join(work, "bin");
   mkdirSync(shimDir);
-  writeFileSync(join(shimDir, "kpt"), `#!/bin/sh\nexec "${kpt}" "$@" --results-dir "$ECOM_FIXTURE_RESULTS_DIR"\n`);
+  // Only `fn eval` takes it; render.mjs also lists the package with `fn source`.
+  writeFileSync(join(shimDir, "kpt"), `#!/bin/sh\n[ "$2" = eval ] && exec "${kpt}" "$@" --results-dir "$ECOM_FIXTURE_RESULTS_DIR"\nexec "${kpt}" "$@"\n`);
   chmodSync(join(shimDir, "kpt"), 0o755);
 });
 

@@ -1,0 +1,91 @@
+/**
+ * The real kustomize judges every render: each overlay is built with the
+ * standalone kustomize and the function runs over that build (plugin mode),
+ * deriving every value again from what would really be deployed. Any value
+ * it would change, and any finding, means the function's own composition of
+ * the overlay disagreed with kustomize, and the render must not stand.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+
+export interface Disagreement {
+  overlay: string;
+  message: string;
+}
+
+interface Outcome {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(bin: string, args: string[], input?: string): Outcome {
+  const out = spawnSync(bin, args, { input, encoding: "utf8", maxBuffer: 1 << 30 });
+  if (out.error) return { status: 2, stdout: "", stderr: `cannot run ${bin}: ${out.error.message}` };
+  return { status: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
+}
+
+/** Each overlay the function renders: the directory two levels above a DeployPolicy's file, with the policy. */
+export function policiesOf(kpt: string, root: string): { overlay: string; policy: unknown }[] | string {
+  const src = exec(kpt, ["fn", "source", root]);
+  if (src.status !== 0) return `kpt fn source failed: ${src.stderr.trim()}`;
+  const list = parse(src.stdout) as { items?: any[] };
+  return (list.items ?? [])
+    .filter((i) => i?.kind === "DeployPolicy")
+    .map((i) => {
+      const annotations = i.metadata?.annotations ?? {};
+      const path = String(annotations["internal.config.kubernetes.io/path"] ?? annotations["config.kubernetes.io/path"] ?? "");
+      const { annotations: _a, ...metadata } = i.metadata ?? {};
+      const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => !k.includes("config.kubernetes.io/")));
+      const policy = { ...i, metadata: Object.keys(kept).length ? { ...metadata, annotations: kept } : metadata };
+      return { overlay: path.split("/").slice(0, -2).join("/"), policy };
+    });
+}
+
+/** Builds one overlay with kustomize and runs the function over the build with the overlay's policy. */
+export function judgeOverlay(tools: { kustomize: string; node: string; bundle: string }, root: string, overlay: string, policy: unknown): Disagreement[] {
+  const at = (message: string): Disagreement => ({ overlay, message });
+  const built = exec(tools.kustomize, ["build", join(root, overlay)]);
+  if (built.status !== 0) return [at(`\`kustomize build ${overlay}\` fails after the render: ${built.stderr.trim()}`)];
+  const items = parseAllDocuments(built.stdout).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
+  const input = JSON.stringify({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items, functionConfig: policy });
+  const ran = exec(tools.node, [tools.bundle], input);
+  let output: { items?: any[]; results?: any[] };
+  try {
+    output = parse(ran.stdout) ?? {};
+  } catch {
+    return [at(`the function over \`kustomize build ${overlay}\` printed no ResourceList: ${ran.stderr.trim()}`)];
+  }
+  const out: Disagreement[] = [];
+  (output.items ?? []).forEach((after, i) => {
+    for (const d of differences(items[i], after, "")) {
+      out.push(at(`${describe(items[i])}: ${d.path}: the render left "${d.before}" in the build, but \`kustomize build ${overlay}\` deploys objects from which the function derives "${d.after}": ` +
+        "its own composition of the overlay differs from kustomize's (a feature it does not model); the value kustomize deploys decides"));
+    }
+  });
+  for (const r of output.results ?? []) {
+    if (r?.severity !== "error") continue;
+    out.push(at(`in \`kustomize build ${overlay}\`, ${r.resourceRef ? `${describe({ kind: r.resourceRef.kind, metadata: r.resourceRef })}: ` : ""}${r.field?.path ? `${r.field.path}: ` : ""}${r.message}`));
+  }
+  if (ran.status !== 0 && out.length === 0) out.push(at(`the function failed over \`kustomize build ${overlay}\`: ${ran.stderr.trim()}`));
+  return out;
+}
+
+const describe = (o: any): string => `${o?.kind ?? "?"} ${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o?.metadata?.name ?? "?"}`;
+
+/** Leaf values that differ between two plain objects, as dotted paths. */
+function differences(before: unknown, after: unknown, path: string): { path: string; before: string; after: string }[] {
+  if (isObject(before) && isObject(after)) {
+    const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+    return [...keys].flatMap((k) => differences(before[k], after[k], path ? `${path}.${k}` : k));
+  }
+  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
+    return before.flatMap((b, i) => differences(b, after[i], `${path}[${i}]`));
+  }
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const show = (v: unknown) => (typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v));
+  return [{ path, before: show(before), after: show(after) }];
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
