@@ -1,7 +1,8 @@
 import { type KubeObject, refOf } from "./kube.js";
 import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
 import type { Policy } from "./policy.js";
-import { type Result, error } from "./results.js";
+import { type Result, type Where, error } from "./results.js";
+import { tlsCoverage, tlsHostProblem } from "./tls-hosts.js";
 import { type Role, ROLES, serviceFor } from "./roles.js";
 
 /** The values that must agree with the Ingress hosts, keyed by the ConfigMap that carries them. */
@@ -44,12 +45,18 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
       }
     }
   }
+  const medusaSvc = byRole.get("medusa")!;
+  const port = servicePort(medusaSvc);
+  if (port === undefined) {
+    results.push(error("has no port that targets 9000 and not exactly one port, so MEDUSA_BACKEND_URL has no port to name", {
+      ref: refOf(medusaSvc), field: "spec.ports", ...fileWhere(view, medusaSvc),
+    }));
+  }
   if (results.length) return { results };
 
   const store = unique([...origins.storefront, ...policy.cors.extraStoreOrigins]);
   const admin = unique([...origins.medusa, ...origins.storefront, ...policy.cors.extraAdminOrigins]);
   const auth = unique([...origins.medusa, ...origins.storefront, ...policy.cors.extraAuthOrigins]);
-  const medusaSvc = byRole.get("medusa")!;
   return {
     results,
     values: {
@@ -62,7 +69,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
       },
       storefront: {
         NEXT_PUBLIC_BASE_URL: origins.storefront[0]!,
-        MEDUSA_BACKEND_URL: `http://${view.namePrefix}${medusaSvc.metadata!.name}${view.nameSuffix}:${servicePort(medusaSvc)}`,
+        MEDUSA_BACKEND_URL: `http://${view.namePrefix}${medusaSvc.metadata!.name}${view.nameSuffix}:${port}`,
       },
     },
   };
@@ -71,28 +78,58 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
 function collectOrigins(
   ing: KubeObject, services: Map<string, Role>, origins: Record<Role, string[]>, view: OverlayView, results: Result[],
 ) {
-  const tlsHosts = new Set<string>((ing.spec?.tls ?? []).flatMap((t: any) => t?.hosts ?? []));
-  (ing.spec?.rules ?? []).forEach((rule: any, i: number) => {
+  const at = (field: string) => ({ ref: refOf(ing), field, ...rulesFile(view, ing) });
+  const tlsHosts: string[] = [];
+  listAt(ing.spec?.tls, "spec.tls", at, results).forEach((entry, t) => {
+    listAt(entry?.hosts, `spec.tls[${t}].hosts`, at, results).forEach((h, j) => {
+      const problem = tlsHostProblem(h);
+      if (problem) results.push(error(`TLS host ${problem}`, at(`spec.tls[${t}].hosts[${j}]`)));
+      else tlsHosts.push(h);
+    });
+  });
+  listAt(ing.spec?.rules, "spec.rules", at, results).forEach((rule, i) => {
     const problem = hostProblem(rule?.host);
     if (problem) {
-      results.push(error(`rule ${i} ${problem}`, { ref: refOf(ing), field: `spec.rules[${i}].host`, ...rulesFile(view, ing) }));
+      results.push(error(`rule ${i} ${problem}`, at(`spec.rules[${i}].host`)));
       return;
     }
-    const origin = `${tlsHosts.has(rule.host) ? "https" : "http"}://${rule.host}`;
-    for (const p of rule?.http?.paths ?? []) {
-      const role = services.get(p?.backend?.service?.name);
-      if (role) origins[role].push(origin);
+    const tls = tlsCoverage(tlsHosts, rule.host);
+    if ("problem" in tls) {
+      results.push(error(tls.problem, at(`spec.rules[${i}].host`)));
+      return;
     }
+    const origin = `${tls.covered ? "https" : "http"}://${rule.host}`;
+    listAt(rule?.http?.paths, `spec.rules[${i}].http.paths`, at, results).forEach((p, j) => {
+      const name = p?.backend?.service?.name;
+      if (name !== undefined && typeof name !== "string") {
+        results.push(error(`is ${JSON.stringify(name)}, not a Service name`, at(`spec.rules[${i}].http.paths[${j}].backend.service.name`)));
+        return;
+      }
+      const role = services.get(name);
+      if (role) origins[role].push(origin);
+    });
   });
 }
 
-const routesTo = (ing: KubeObject, services: Map<string, Role>, role: Role): boolean =>
-  (ing.spec?.rules ?? []).some((r: any) =>
-    (r?.http?.paths ?? []).some((p: any) => services.get(p?.backend?.service?.name) === role));
+/** A list field the function reads: absent is empty, anything else but a list is an error naming it. */
+function listAt(value: unknown, field: string, at: (field: string) => Where, results: Result[]): any[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value;
+  results.push(error(`must be a list, got ${JSON.stringify(value)}`, at(field)));
+  return [];
+}
 
-function servicePort(svc: KubeObject): number {
-  const ports: any[] = svc.spec?.ports ?? [];
-  return (ports.find((p) => p?.targetPort === 9000) ?? ports[0])?.port ?? 9000;
+const routesTo = (ing: KubeObject, services: Map<string, Role>, role: Role): boolean =>
+  asList(ing.spec?.rules).some((r: any) =>
+    asList(r?.http?.paths).some((p: any) => services.get(p?.backend?.service?.name) === role));
+
+const asList = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+
+/** The Service port the backend listens on: the one targeting 9000, else the only one. */
+function servicePort(svc: KubeObject): number | undefined {
+  const ports = asList(svc.spec?.ports);
+  const port = (ports.find((p) => p?.targetPort === 9000) ?? (ports.length === 1 ? ports[0] : undefined))?.port;
+  return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
 }
 
 const unique = (xs: string[]): string[] => [...new Set(xs)];

@@ -40,7 +40,7 @@ export function validateResources(view: OverlayView, policy: Policy): Result[] {
 function checkContainer(c: any, bounds: Bounds | undefined, fail: Fail): Result[] {
   const out: Result[] = [];
   for (const res of RESOURCES) {
-    const values: Partial<Record<Kind, number>> = {};
+    const values: Partial<Record<Kind, bigint>> = {};
     for (const kind of ["requests", "limits"] as const) {
       const raw = c?.resources?.[kind]?.[res];
       if (raw === undefined || raw === null) {
@@ -64,7 +64,7 @@ function checkContainer(c: any, bounds: Bounds | undefined, fail: Fail): Result[
 }
 
 function checkBounds(
-  c: any, res: Resource, values: Partial<Record<Kind, number>>,
+  c: any, res: Resource, values: Partial<Record<Kind, bigint>>,
   range: { min?: string | number; max?: string | number } | undefined, fail: Fail,
 ): Result[] {
   const out: Result[] = [];

@@ -101,3 +101,21 @@ describe("render is judged by the real kustomize build", () => {
     expectRefused(repo, /overlays\/prod/, /cpu\.jsonpatch\.yaml|cpu limit 4 is above the policy maximum 500m/);
   });
 });
+
+describe("render reads Kubernetes values as Kubernetes does", () => {
+  function rendersUnchanged(repo: RepoCopy) {
+    const out = render(repo.root);
+    expect(out.status, out.stderr).toBe(0);
+    expect(repo.changedFiles()).toEqual([]);
+  }
+
+  it("a wildcard TLS host keeps every origin it covers on https", () => {
+    const repo = repoWith({}, [["overlays/prod/ingress.yaml", /- hosts:\n\s+- shop\.example\.com\n\s+- admin\.example\.com/, "- hosts:\n        - \"*.example.com\""]]);
+    rendersUnchanged(repo);
+  });
+
+  it("a 700m CPU request under a \"0.7\" limit is equal, not above it", () => {
+    const repo = repoWith({}, [["base/medusa/deployment.yaml", /cpu: 250m(\n\s+memory: 512Mi\n\s+limits:\n\s+)cpu: 1000m/, 'cpu: 700m$1cpu: "0.7"']]);
+    rendersUnchanged(repo);
+  });
+});

@@ -150,4 +150,59 @@ describe("deriveCors", () => {
     v.fileOf = (node, field) => (node === ing ? "base/ingress.yaml" : node === ing.spec && field === "rules" ? "overlays/prod/ingress.yaml" : undefined);
     expect(deriveCors(v, policy()).results.map((r) => r.file?.path)).toEqual(["overlays/prod/ingress.yaml"]);
   });
+
+  test("a wildcard TLS host covers exactly one leftmost label, as Ingress controllers match it", () => {
+    const rules = [
+      { host: "shop.example.com", paths: [["/", "storefront"]] as [string, string][] },
+      { host: "example.com", paths: [["/", "storefront"]] as [string, string][] },
+      { host: "a.admin.example.com", paths: [["/", "medusa"]] as [string, string][] },
+    ];
+    const v = values(shop({ rules, tls: ["*.example.com"] }));
+    expect(v.medusa.STORE_CORS).toBe("https://shop.example.com,http://example.com");
+    expect(v.medusa.BACKEND_URL).toBe("http://a.admin.example.com");
+    expect(values(shop({ tls: ["*.EXAMPLE.com"] })).medusa.BACKEND_URL).toBe("https://admin.example.com");
+  });
+
+  test("a wildcard TLS host over a Flux variable that may hold dots is refused, not guessed", () => {
+    const rules = [
+      { host: "${SHOP}.example.com", paths: [["/", "storefront"]] as [string, string][] },
+      { host: "admin.example.com", paths: [["/", "medusa"]] as [string, string][] },
+    ];
+    const out = derive(shop({ rules, tls: ["*.example.com", "admin.example.com"] }));
+    expect(out.values).toBeUndefined();
+    expect(out.results.map((r) => r.field?.path)).toEqual(["spec.rules[0].host"]);
+    expect(values(shop({ rules: [{ host: "shop.${D}", paths: [["/", "storefront"]] }, { host: "admin.${D}", paths: [["/", "medusa"]] }], tls: ["*.${D}"] }))
+      .medusa.ADMIN_CORS).toBe("https://admin.${D},https://shop.${D}");
+  });
+
+  test("a TLS host with a wildcard anywhere but one leading label is an error naming it", () => {
+    const out = derive(shop({ tls: ["shop.*.com", "admin.example.com"] }));
+    expect(out.results).toEqual([expect.objectContaining({ field: { path: "spec.tls[0].hosts[0]" }, message: expect.stringContaining("shop.*.com") })]);
+  });
+
+  test("fields of the wrong shape are errors naming the field, never a JavaScript message", () => {
+    const cases: [(ing: any) => void, string][] = [
+      [(ing) => { ing.spec.rules = "shop.example.com"; }, "spec.rules"],
+      [(ing) => { ing.spec.tls = { hosts: ["shop.example.com"] }; }, "spec.tls"],
+      [(ing) => { ing.spec.tls[0].hosts = "shop.example.com"; }, "spec.tls[0].hosts"],
+      [(ing) => { ing.spec.tls[0].hosts[0] = 7; }, "spec.tls[0].hosts[0]"],
+      [(ing) => { ing.spec.rules[0].http.paths = { path: "/" }; }, "spec.rules[0].http.paths"],
+      [(ing) => { ing.spec.rules[0].http.paths[0].backend.service.name = ["storefront"]; }, "spec.rules[0].http.paths[0].backend.service.name"],
+    ];
+    for (const [mutate, field] of cases) {
+      const objects = shop();
+      mutate(objects.find((o) => o.kind === "Ingress"));
+      const out = derive(objects);
+      expect(out.values, field).toBeUndefined();
+      expect(out.results.map((r) => r.field?.path), field).toContain(field);
+      for (const r of out.results) expect(r.message).not.toMatch(/is not a function|\[object Object\]|undefined/);
+    }
+  });
+
+  test("a medusa Service with several ports and none targeting 9000 is an error, not a guessed port", () => {
+    const objects = shop();
+    const svc = objects.find((o) => o.kind === "Service" && o.metadata!.name === "medusa")!;
+    svc.spec.ports = [{ name: "a", port: 80, targetPort: 8080 }, { name: "b", port: 81, targetPort: 8081 }];
+    expect(derive(objects).results.map((r) => r.field?.path)).toEqual(["spec.ports"]);
+  });
 });

@@ -44,6 +44,14 @@ describe("validateResources", () => {
       .toEqual(["spec.template.spec.containers[0].resources.requests.cpu"]);
   });
 
+  test("a 700m request under a 0.7 limit is equal, not above: quantities compare exactly", () => {
+    const p = policy({ resources: { workloads: { medusa: {} } } });
+    expect(fields([medusa(res({ cpu: "700m", memory: "1073741824" }, { cpu: "0.7", memory: "1Gi" }))], p)).toEqual([]);
+    expect(fields([medusa(res({ cpu: "700m", memory: "1Gi" }, { cpu: 0.7, memory: "1Gi" }))], p)).toEqual([]);
+    expect(fields([medusa(res({ cpu: "700000001n", memory: "1Gi" }, { cpu: "0.7", memory: "1Gi" }))], p))
+      .toEqual(["spec.template.spec.containers[0].resources.requests.cpu"]);
+  });
+
   test("below the minimum request or above the maximum limit is an error", () => {
     const out = check([medusa(res({ cpu: "100m", memory: "512Mi" }, { cpu: "1", memory: "2Gi" }))]);
     expect(out.map((r) => r.message)).toEqual([
