@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 // Runs the ecom-deploy function over the package from the local bundle, the
-// way `kpt fn render` runs the published image, then lets the real kustomize
-// judge the result (scripts/lib/render-check.ts). Everything happens in a
-// staging copy; the overlays are only written when kpt and the judge agree,
-// so a failed render leaves every file as it was.
+// way `kpt fn render` runs the published image, handing it each overlay's
+// real `kustomize build` for what its own composition does not model, then
+// lets the real kustomize judge the result (scripts/lib/render-check.ts).
+// Everything happens in a staging copy; the overlays are only written when
+// kpt and the judge agree, so a failed render leaves every file as it was.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { goInstalledTool, onPath } from "./lib/find-tool.ts";
-import { judgeOverlay, policiesOf } from "./lib/render-check.ts";
+import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf } from "./lib/render-check.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const target = resolve(process.argv[2] ?? repo);
@@ -26,29 +27,37 @@ const kustomize = "path" in found ? found.path : fail(`the standalone kustomize 
 
 // Dependencies and history are not part of the package; everything else is copied so overlays build.
 const SKIP = new Set(["node_modules", ".git"]);
-const stage = mkdtempSync(join(tmpdir(), "ecom-render-"));
+const scratch = mkdtempSync(join(tmpdir(), "ecom-render-"));
+const stage = join(scratch, "package");
 let status = 1;
 try {
   cpSync(target, stage, { recursive: true, filter: (src) => !SKIP.has(basename(src)) });
+  const overlays = policiesOf(kpt, stage);
+  if (typeof overlays === "string") fail(overlays);
+  // An overlay that does not build gets no entry; the judge reports the failure after the render.
+  const builds = Object.fromEntries(overlays.flatMap(({ overlay }) => {
+    const built = buildOverlay(kustomize, stage, overlay);
+    return "text" in built ? [[overlay, built.text]] : [];
+  }));
+  const fnConfig = join(scratch, "overlay-builds.json");
+  writeFileSync(fnConfig, overlayBuildsConfig(builds));
   // kpt splits --exec on spaces and resolves relative paths from the current
   // directory, so both paths are absolute and the node binary is this one (Node 24).
-  const run = spawnSync(kpt, ["fn", "eval", stage, "--truncate-output=false", "--exec", `${process.execPath} ${bundle}`], {
+  const run = spawnSync(kpt, ["fn", "eval", stage, "--truncate-output=false", "--fn-config", fnConfig, "--exec", `${process.execPath} ${bundle}`], {
     stdio: ["ignore", "inherit", "pipe"],
     encoding: "utf8",
   });
   process.stderr.write((run.stderr ?? "").replaceAll(stage, target));
   if (run.error) fail(`cannot run kpt: ${run.error.message}`);
   status = run.status ?? 1;
-  if (status === 0) status = judge();
+  if (status === 0) status = judge(overlays);
   if (status === 0) copyChanged(stage, target);
 } finally {
-  rmSync(stage, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(status);
 
-function judge() {
-  const overlays = policiesOf(kpt, stage);
-  if (typeof overlays === "string") fail(overlays);
+function judge(overlays) {
   const tools = { kustomize, node: process.execPath, bundle };
   const disagreements = overlays.flatMap(({ overlay, policy }) => judgeOverlay(tools, stage, overlay, policy));
   for (const d of disagreements) console.error(`render: ${d.overlay}: ${d.message.replaceAll(stage, target)}`);

@@ -11,9 +11,14 @@ const READ_KINDS = new Set([
 ]);
 
 export function builtView(items: readonly Item[]): OverlayView {
+  return viewOfBuild(items.filter((i) => READ_KINDS.has(i.kind)).map((i) => i.object() as KubeObject), "kustomize build");
+}
+
+/** A view of objects a real `kustomize build` emitted: composed already, no source files known. */
+export function viewOfBuild(objects: readonly KubeObject[], label: string): OverlayView {
   return {
-    label: "kustomize build",
-    objects: items.filter((i) => READ_KINDS.has(i.kind)).map((i) => i.object() as KubeObject),
+    label,
+    objects: objects.filter((o) => READ_KINDS.has(o.kind ?? "")),
     namePrefix: "",
     nameSuffix: "",
     fileOf: () => undefined,

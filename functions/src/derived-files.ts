@@ -26,6 +26,9 @@ const FILES = {
   job: { file: "derived/migration-job.yaml", apiVersion: "batch/v1", kind: "Job", name: MIGRATION_JOB_BASE, patch: JOB_PATCH },
 } satisfies Record<string, DerivedFile>;
 
+/** The files the function writes into an overlay: until the first render they may not exist yet. */
+export const derivedFilePaths = (overlay: string): string[] => Object.values(FILES).map((f) => posix.join(overlay, f.file));
+
 /**
  * Package mode: the overlay's derived/ files are the function's own. Values
  * are edited in place (a changed host touches only the lines derived from

@@ -1,6 +1,9 @@
 import { posix } from "node:path";
 import { isScalar, parse, parseDocument } from "yaml";
+import { derivedFilePaths } from "./derived-files.js";
 import { parseImageRef, formatImageRef } from "./image-ref.js";
+import { type Operation, applyJsonPatch, operationsProblem } from "./json-patch.js";
+import { RENDER_INSTEAD, refusalsOf } from "./kustomization-model.js";
 import { type KubeObject, isPlainObject, podSpecOf } from "./kube.js";
 import type { OverlayView } from "./overlay-view.js";
 import type { Item } from "./resource-list.js";
@@ -8,15 +11,19 @@ import { type Result, error } from "./results.js";
 
 /**
  * Composes an overlay from the files of a kpt package, so `kpt fn render`
- * sees what `kustomize build` would emit: the subset of kustomize this repo
- * uses (file and directory resources, components, strategic-merge patches
- * with optional target and allowNameChange, images, namePrefix/nameSuffix).
- * What it can't see (JSON 6902 patches, generators, remote bases) the plugin
- * mode checks on the real build.
+ * sees what `kustomize build` would emit, for the part of kustomize that
+ * kustomization-model.ts allows: file and directory resources, components,
+ * strategic-merge patches without directives, inline JSON 6902 patches,
+ * targets by group/version/kind/name, images, a top-level
+ * namePrefix/nameSuffix. Anything else is refused, never guessed.
  */
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-// Lists kubernetes' strategic merge patch merges by `name` instead of replacing.
-const MERGE_BY_NAME = new Set(["containers", "initContainers", "env", "volumes", "volumeMounts", "imagePullSecrets"]);
+// How a strategic merge patch merges the lists the function can meet: by a key, or by replacing them.
+const MERGE_KEY: Record<string, string> = {
+  containers: "name", initContainers: "name", ephemeralContainers: "name", env: "name", volumes: "name",
+  imagePullSecrets: "name", volumeMounts: "mountPath",
+};
+const REPLACED_LISTS = new Set(["command", "args", "envFrom", "rules", "tls", "hosts", "paths"]);
 
 export class PackageIndex {
   readonly byPath = new Map<string, Item[]>();
@@ -37,9 +44,10 @@ export class PackageIndex {
   }
 }
 
-export function composeOverlay(index: PackageIndex, dir: string): { view?: OverlayView; results: Result[] } {
-  const composer = new Composer(index);
-  const built = composer.build(dir, []);
+/** `refusals` are kustomize features the composition does not model; `results` are findings about the files. */
+export function composeOverlay(index: PackageIndex, dir: string): { view?: OverlayView; results: Result[]; refusals: Result[] } {
+  const composer = new Composer(index, new Set(derivedFilePaths(dir)));
+  const built = composer.build(dir, [], true);
   const files = composer.files;
   const view: OverlayView = {
     label: dir,
@@ -48,7 +56,8 @@ export function composeOverlay(index: PackageIndex, dir: string): { view?: Overl
     nameSuffix: built.suffix,
     fileOf: (node, field) => files.get(node)?.get(field ?? ""),
   };
-  return { view: composer.results.length ? undefined : view, results: composer.results };
+  const failed = composer.results.length + composer.refusals.length > 0;
+  return { view: failed ? undefined : view, results: composer.results, refusals: composer.refusals };
 }
 
 interface Built {
@@ -60,9 +69,17 @@ interface Built {
 class Composer {
   readonly files = new WeakMap<object, Map<string, string>>();
   readonly results: Result[] = [];
-  constructor(private readonly index: PackageIndex) {}
+  readonly refusals: Result[] = [];
+  /** The name each object had when it entered the build: kustomize's patch targets match it too. */
+  private readonly originalNames = new WeakMap<object, string>();
+  /** `ownFiles`: the overlay's derived files, which this run writes; what they set is never read. */
+  constructor(
+    private readonly index: PackageIndex,
+    private readonly ownFiles: ReadonlySet<string>,
+  ) {}
 
-  build(dir: string, stack: string[]): Built {
+  /** A component (`accumulated` given) adds to and transforms the objects its parent has accumulated so far. */
+  build(dir: string, stack: string[], isRoot = false, accumulated?: KubeObject[]): Built {
     const kItem = this.index.kustomization(dir);
     if (!kItem) {
       this.results.push(error(`no kustomization.yaml in ${dir} (or it is excluded by .krmignore)`));
@@ -74,16 +91,20 @@ class Composer {
     }
     const k = kItem.object();
     const file = kItem.path!;
+    const refusals = refusalsOf(k, file, isRoot);
+    if (refusals.length) {
+      this.refusals.push(...refusals);
+      return { objects: [], prefix: "", suffix: "" };
+    }
     const inner = [...stack, dir];
-    const out: Built = { objects: [], prefix: "", suffix: "" };
+    const out: Built = { objects: accumulated ?? [], prefix: "", suffix: "" };
     for (const entry of list(k.resources)) this.addResource(out, dir, String(entry), file, inner);
-    for (const entry of list(k.components)) {
-      const sub = this.build(posix.join(dir, String(entry)), inner);
-      this.mergeBuilt(out, sub);
-    }
-    for (const entry of [...list(k.patchesStrategicMerge).map((path) => ({ path })), ...list(k.patches)]) {
-      this.applyPatch(out.objects, dir, entry, file);
-    }
+    for (const entry of list(k.components)) this.build(posix.join(dir, String(entry)), inner, false, out.objects);
+    const patches = [
+      ...list(k.patchesStrategicMerge).map((path, i) => ({ entry: { path }, field: `patchesStrategicMerge[${i}]` })),
+      ...list(k.patches).map((entry, i) => ({ entry, field: `patches[${i}]` })),
+    ];
+    for (const { entry, field } of patches) this.applyPatch(out.objects, dir, entry, file, field);
     this.checkImageTags(kItem);
     for (const image of list(k.images)) this.applyImage(out.objects, image, file);
     out.prefix = `${k.namePrefix ?? ""}${out.prefix}`;
@@ -101,7 +122,11 @@ class Composer {
     const target = posix.normalize(posix.join(dir, entry));
     const docs = this.index.byPath.get(target);
     if (docs) {
-      for (const item of docs) out.objects.push(this.own(structuredClone(item.object()), target));
+      for (const item of docs) {
+        const o = this.own(structuredClone(item.object()), target);
+        this.originalNames.set(o, o.metadata?.name ?? "");
+        out.objects.push(o);
+      }
     } else if (this.index.kustomization(target)) {
       this.mergeBuilt(out, this.build(target, stack));
     } else {
@@ -109,25 +134,37 @@ class Composer {
     }
   }
 
-  private applyPatch(objects: KubeObject[], dir: string, entry: any, file: string) {
+  private applyPatch(objects: KubeObject[], dir: string, entry: any, file: string, field: string) {
+    const refuse = (what: string, at = file) => this.refusals.push(error(`${what}; ${RENDER_INSTEAD}`, { file: at, field }));
     const docs: { doc: any; path: string }[] = [];
-    if (typeof entry?.path === "string") {
+    if (typeof entry.path === "string") {
       const path = posix.normalize(posix.join(dir, entry.path));
-      for (const item of this.index.byPath.get(path) ?? []) docs.push({ doc: item.object(), path });
-    } else if (typeof entry?.patch === "string") {
+      const items = this.index.byPath.get(path);
+      if (!items && this.ownFiles.has(path)) return;
+      if (!items) return refuse(`the patch file "${path}" is not visible to the function: a JSON 6902 patch file (a list, which kpt cannot read), or a file .krmignore excludes`);
+      for (const item of items) docs.push({ doc: item.object(), path });
+    } else {
       const doc = parse(entry.patch);
-      if (isPlainObject(doc)) docs.push({ doc, path: file });
+      if (Array.isArray(doc)) return this.applyJsonPatch(objects, doc, entry, file, field);
+      docs.push({ doc, path: file });
     }
-    for (const { doc, path } of docs) {
-      const targets = objects.filter((o) => matches(o, entry?.target, doc));
+    for (const { doc: parsed, path } of docs) {
+      if (!isPlainObject(parsed)) return refuse("a patch that is neither a mapping (strategic merge) nor a list (JSON 6902)", path);
+      const doc: any = parsed;
+      const directive = directiveIn(doc, "");
+      if (directive) return refuse(`the strategic merge directive \`${directive.key}\` at ${directive.at}`, path);
+      const targets = objects.filter((o) => this.matches(o, entry.target, doc));
+      if (!entry.target && targets.length === 0) {
+        this.results.push(error(`the patch for ${doc.kind} ${doc.metadata?.name} matches no object, which fails \`kustomize build\``, { file: path }));
+      }
       for (const target of targets) {
         const renamed = doc.metadata?.name;
         const { metadata, ...rest } = doc;
-        this.merge(target, rest, path);
+        if (!this.merge(target, rest, path, refuse)) return;
         if (metadata) {
           const { name: _name, ...meta } = metadata;
-          this.merge(target, { metadata: meta }, path);
-          if (entry?.options?.allowNameChange && renamed && renamed !== target.metadata?.name) {
+          if (!this.merge(target, { metadata: meta }, path, refuse)) return;
+          if (entry.options?.allowNameChange && renamed && renamed !== target.metadata?.name) {
             target.metadata!.name = renamed;
             this.mark(target.metadata!, "name", path);
           }
@@ -136,23 +173,57 @@ class Composer {
     }
   }
 
-  private merge(target: any, patch: Record<string, unknown>, file: string) {
+  private applyJsonPatch(objects: KubeObject[], ops: unknown[], entry: any, file: string, field: string) {
+    const problem = operationsProblem(ops);
+    if (problem) return this.results.push(error(`the JSON 6902 patch ${problem}`, { file, field }));
+    if (!entry.target) return this.results.push(error("a JSON 6902 patch needs a target", { file, field }));
+    for (const o of objects.filter((x) => this.matches(x, entry.target, undefined))) {
+      const applied = applyJsonPatch(o, ops as Operation[]);
+      if ("problem" in applied) {
+        this.results.push(error(`the JSON 6902 patch cannot apply to ${o.kind} ${o.metadata?.name}: ${applied.problem}, which fails \`kustomize build\``, { file, field }));
+      }
+    }
+  }
+
+  /** Strategic merge of `patch` into `target`; false (after a refusal) when it meets a list it cannot merge exactly. */
+  private merge(target: any, patch: Record<string, unknown>, file: string, refuse: (what: string, at?: string) => void): boolean {
     for (const [key, value] of Object.entries(patch)) {
-      if (key.startsWith("$")) continue;
       const current = target[key];
       if (value === null) delete target[key];
-      else if (isPlainObject(value) && isPlainObject(current)) this.merge(current, value, file);
-      else if (Array.isArray(value) && Array.isArray(current) && MERGE_BY_NAME.has(key)) {
+      else if (isPlainObject(value) && isPlainObject(current)) {
+        if (!this.merge(current, value, file, refuse)) return false;
+      } else if (Array.isArray(value) && Array.isArray(current) && !REPLACED_LISTS.has(key)) {
+        const mergeKey = MERGE_KEY[key];
+        if (!mergeKey) {
+          refuse(`merging the list \`${key}\`, whose strategic merge strategy the function does not know`, file);
+          return false;
+        }
         for (const element of value) {
-          const match = isPlainObject(element) ? current.find((c: any) => c?.name === element.name) : undefined;
-          if (match) this.merge(match, element as Record<string, unknown>, file);
-          else current.push(this.own(structuredClone(element), file));
+          const match = isPlainObject(element) ? current.find((c: any) => c?.[mergeKey] === element[mergeKey]) : undefined;
+          if (match) {
+            if (!this.merge(match, element as Record<string, unknown>, file, refuse)) return false;
+          } else current.push(this.own(structuredClone(element), file));
         }
       } else {
         target[key] = isPlainObject(value) || Array.isArray(value) ? this.own(structuredClone(value), file) : value;
         this.mark(target, key, file);
       }
     }
+    return true;
+  }
+
+  private matches(o: KubeObject, target: any, doc: any): boolean {
+    const names = [o.metadata?.name ?? "", this.originalNames.get(o) ?? ""];
+    if (target) {
+      const [group, version] = groupVersion(o.apiVersion ?? "");
+      if (target.group !== undefined && !anchored(target.group).test(group)) return false;
+      if (target.version !== undefined && !anchored(target.version).test(version)) return false;
+      if (target.kind !== undefined && !anchored(target.kind).test(o.kind ?? "")) return false;
+      if (target.name !== undefined && !names.some((n) => anchored(target.name).test(n))) return false;
+      return true;
+    }
+    return o.kind === doc?.kind && groupVersion(o.apiVersion ?? "")[0] === groupVersion(String(doc?.apiVersion ?? ""))[0] &&
+      names.includes(doc?.metadata?.name);
   }
 
   private checkImageTags(kItem: Item) {
@@ -204,19 +275,26 @@ class Composer {
 
 const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
 
-function matches(o: KubeObject, target: any, doc: any): boolean {
-  if (target) {
-    if (target.kind && !anchored(target.kind).test(o.kind ?? "")) return false;
-    if (target.name && !anchored(target.name).test(o.metadata?.name ?? "")) return false;
-    if (target.labelSelector) {
-      return String(target.labelSelector).split(",").every((pair) => {
-        const [k, v] = pair.split("=");
-        return o.metadata?.labels?.[k!.trim()] === v?.trim();
-      });
+const groupVersion = (apiVersion: string): [string, string] => {
+  const slash = apiVersion.indexOf("/");
+  return slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+};
+
+/** The first strategic merge directive (`$patch`, `$retainKeys`, `$setElementOrder/...`) in a patch. */
+function directiveIn(node: unknown, at: string): { key: string; at: string } | undefined {
+  if (Array.isArray(node)) {
+    for (const [i, x] of node.entries()) {
+      const found = directiveIn(x, `${at}[${i}]`);
+      if (found) return found;
     }
-    return true;
+  } else if (isPlainObject(node)) {
+    for (const [k, v] of Object.entries(node)) {
+      if (k.startsWith("$")) return { key: k, at: at || "(root)" };
+      const found = directiveIn(v, at ? `${at}.${k}` : k);
+      if (found) return found;
+    }
   }
-  return o.kind === doc?.kind && o.metadata?.name === doc?.metadata?.name;
+  return undefined;
 }
 
 const anchored = (pattern: string) => new RegExp(`^(?:${pattern})$`);

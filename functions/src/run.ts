@@ -1,8 +1,10 @@
 import { posix } from "node:path";
 import { applyToBuild } from "./built-edits.js";
-import { builtView } from "./built-view.js";
+import { builtView, viewOfBuild } from "./built-view.js";
 import { derive } from "./derive.js";
 import { writeDerivedFiles } from "./derived-files.js";
+import type { KubeObject } from "./kube.js";
+import { isBuildsObject, parseOverlayBuilds } from "./overlay-builds.js";
 import { PackageIndex, composeOverlay } from "./package-view.js";
 import { POLICY_KIND, isPolicyObject, parsePolicy, type Policy } from "./policy.js";
 import type { Item, ResourceListIn } from "./resource-list.js";
@@ -16,15 +18,21 @@ export interface RunOutput {
 /**
  * Two callers, one core. With a DeployPolicy as functionConfig the items are
  * one built overlay (Kustomize plugin). Without one they are a kpt package,
- * and each DeployPolicy item (<overlay>/policy/policy.yaml) names an overlay.
+ * and each DeployPolicy item (<overlay>/policy/policy.yaml) names an overlay;
+ * `npm run render` adds each overlay's real build as an OverlayBuilds config.
  */
 export function run(input: ResourceListIn): RunOutput {
   const fc = input.functionConfig;
   if (isPolicyObject(fc)) return runOnBuild(input.items, fc);
-  if (!isEmptyConfig(fc)) {
-    return { items: input.items, results: [error(`functionConfig must be a ${POLICY_KIND} or absent, got kind "${(fc as any).kind}"`)] };
+  if (isBuildsObject(fc)) {
+    const parsed = parseOverlayBuilds(fc);
+    return "builds" in parsed ? runOnPackage(input.items, parsed.builds) : { items: input.items, results: parsed.results };
   }
-  return runOnPackage(input.items);
+  if (!isEmptyConfig(fc)) {
+    const kind = (fc as any)?.kind;
+    return { items: input.items, results: [error(`functionConfig must be a ${POLICY_KIND} or absent, got ${typeof kind === "string" ? `kind "${kind}"` : "no kind"}`)] };
+  }
+  return runOnPackage(input.items, new Map());
 }
 
 function runOnBuild(items: Item[], config: unknown): RunOutput {
@@ -36,7 +44,7 @@ function runOnBuild(items: Item[], config: unknown): RunOutput {
   return { items, results };
 }
 
-function runOnPackage(items: Item[]): RunOutput {
+function runOnPackage(items: Item[], builds: Map<string, KubeObject[]>): RunOutput {
   const index = new PackageIndex(items);
   const policies = items.filter((i) => i.kind === POLICY_KIND);
   if (policies.length === 0) {
@@ -51,13 +59,27 @@ function runOnPackage(items: Item[]): RunOutput {
     const overlay = posix.dirname(posix.dirname(item.path ?? ""));
     const composed = composeOverlay(index, overlay);
     results.push(...composed.results);
-    if (!composed.view) continue;
-    const derived = derive(composed.view, parsed.policy);
+    // What the composition does not model, the real build (when given) answers; findings about the files stand.
+    const built = builds.get(overlay);
+    const view = composed.view ?? (built && composed.results.length === 0 ? viewOfBuild(built, overlay) : undefined);
+    if (!built) results.push(...composed.refusals);
+    if (!view) continue;
+    const derived = derive(view, parsed.policy);
+    if (view !== composed.view && derived.migrationJob) derived.migrationJob.name = beforeRootNaming(index, overlay, derived.migrationJob.name);
     const written = writeDerivedFiles(index, overlay, derived);
     results.push(...derived.results, ...written.results);
     created.push(...written.created);
   }
   return { items: [...items, ...created], results };
+}
+
+/** A built name as the overlay's own files write it: without the prefix and suffix its kustomization adds. */
+function beforeRootNaming(index: PackageIndex, overlay: string, name: string): string {
+  const k = index.kustomization(overlay)?.object() ?? {};
+  const prefix = typeof k.namePrefix === "string" ? k.namePrefix : "";
+  const suffix = typeof k.nameSuffix === "string" ? k.nameSuffix : "";
+  const bare = name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  return suffix && bare.endsWith(suffix) ? bare.slice(0, -suffix.length) : bare;
 }
 
 function policyOf(config: unknown, file: string | undefined): { policy?: Policy; results: Result[] } {

@@ -43,12 +43,23 @@ export function policiesOf(kpt: string, root: string): { overlay: string; policy
     });
 }
 
+/** `kustomize build` of one overlay: its text, or why it failed. */
+export function buildOverlay(kustomize: string, root: string, overlay: string): { text: string } | { problem: string } {
+  const built = exec(kustomize, ["build", join(root, overlay)]);
+  return built.status === 0 ? { text: built.stdout } : { problem: `\`kustomize build ${overlay}\` fails: ${built.stderr.trim()}` };
+}
+
+/** The function's config for a package render: every overlay's real build, for what its composition does not model. */
+export function overlayBuildsConfig(builds: Record<string, string>): string {
+  return JSON.stringify({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds });
+}
+
 /** Builds one overlay with kustomize and runs the function over the build with the overlay's policy. */
 export function judgeOverlay(tools: { kustomize: string; node: string; bundle: string }, root: string, overlay: string, policy: unknown): Disagreement[] {
   const at = (message: string): Disagreement => ({ overlay, message });
-  const built = exec(tools.kustomize, ["build", join(root, overlay)]);
-  if (built.status !== 0) return [at(`\`kustomize build ${overlay}\` fails after the render: ${built.stderr.trim()}`)];
-  const items = parseAllDocuments(built.stdout).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
+  const built = buildOverlay(tools.kustomize, root, overlay);
+  if ("problem" in built) return [at(`after the render, ${built.problem}`)];
+  const items = parseAllDocuments(built.text).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
   const input = JSON.stringify({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items, functionConfig: policy });
   const ran = exec(tools.node, [tools.bundle], input);
   let output: { items?: any[]; results?: any[] };

@@ -1,13 +1,18 @@
 /**
- * `npm run render` answers to the real kustomize: whatever the function's own
- * composition of an overlay derives, the values must equal those derived from
- * `kustomize build` of the rendered overlay, or the render fails and writes
- * nothing. Each case is valid kustomize that once rendered wrong values.
+ * Derived values always match what kustomize deploys. Valid kustomize that
+ * the in-function composition does not model is refused by `kpt fn render`
+ * (naming file and feature) and derived from the real build by `npm run
+ * render`; and whatever a render writes, the real kustomize judges: values
+ * that differ from those derived from `kustomize build` fail the render.
+ * Each case is valid kustomize that once rendered wrong values.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RepoCopy, render, requireBundle } from "../support/repo-copy.js";
+import { parse } from "yaml";
+import { judgeOverlay } from "../../scripts/lib/render-check.ts";
+import { BUNDLE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.js";
+import { parseAll, tool } from "../support/tools.js";
 
 const copies: RepoCopy[] = [];
 afterEach(() => {
@@ -30,13 +35,7 @@ function repoWith(files: Record<string, string>, edits: [string, RegExp, string]
 // Appended: `patches` is the kustomization's last field and later patches apply over earlier ones.
 const addPatch = (entry: string): [string, RegExp, string] => ["overlays/prod/kustomization.yaml", /\n?$/, `\n${entry}`];
 
-function expectRefused(repo: RepoCopy, ...wanted: (string | RegExp)[]) {
-  const out = render(repo.root);
-  expect(out.status, out.stderr).not.toBe(0);
-  for (const w of wanted) expect(out.stderr).toMatch(w);
-  expect(out.stderr).not.toMatch(/\n\s+at |is not a function|\[object Object\]/);
-  expect(repo.changedFiles(), "a failed render writes nothing").toEqual([]);
-}
+const policyOf = (repo: RepoCopy, env: string) => parse(repo.read(`overlays/${env}/policy/policy.yaml`));
 
 const SHOP_INGRESS = `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -57,26 +56,69 @@ spec:
           - { path: /, pathType: Prefix, backend: { service: { name: medusa, port: { number: 9000 } } } }
 `;
 
-describe("render is judged by the real kustomize build", () => {
-  it("an Ingress removed with `$patch: delete` and replaced by a new one", () => {
+/** The function alone through kpt, as `kpt fn render` runs it: no real builds to fall back on. */
+const kptAlone = (repo: RepoCopy) =>
+  runCommand(tool("kpt"), ["fn", "eval", repo.root, "--truncate-output=false", "--exec", `${process.execPath} ${BUNDLE}`], repo.root);
+
+function expectKptRefuses(repo: RepoCopy, file: string, feature: RegExp) {
+  const out = kptAlone(repo);
+  expect(out.status, out.stdout).not.toBe(0);
+  const said = out.stdout + out.stderr;
+  expect(said).toMatch(new RegExp(`${file.replace(/[./]/g, "\\$&")}: .*${feature.source}.*npm run render`));
+  expect(repo.changedFiles(), "a refusal writes nothing").toEqual([]);
+}
+
+/** The derived data of the prod overlay as plain `kustomize build` deploys it. */
+function deployed(repo: RepoCopy): { medusa: Record<string, string>; storefront: Record<string, string> } {
+  const objects = parseAll(runCommand(tool("kustomize"), ["build", join(repo.root, "overlays/prod")], repo.root).stdout);
+  const data = (name: string) => (objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === name) as any).data;
+  return { medusa: data("medusa-config"), storefront: data("storefront-config") };
+}
+
+function rendersFromTheRealBuild(repo: RepoCopy) {
+  const out = render(repo.root);
+  expect(out.status, out.stderr).toBe(0);
+  repo.commit("rendered");
+  expect(render(repo.root).status).toBe(0);
+  expect(repo.changedFiles(), "a second render changes nothing").toEqual([]);
+  return deployed(repo);
+}
+
+describe("valid kustomize the in-function composition does not model", () => {
+  it("an Ingress removed with `$patch: delete` and replaced by a new one: refused by kpt, derived from the real build by npm run render", () => {
     const repo = repoWith(
       {
         "overlays/prod/drop-ingress.yaml": "$patch: delete\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ecom-ingress\n",
         "overlays/prod/shop-ingress.yaml": SHOP_INGRESS,
       },
-      [["overlays/prod/kustomization.yaml", /  - namespace\.yaml\n/, "  - namespace.yaml\n  - shop-ingress.yaml\n"]],
+      [["overlays/prod/kustomization.yaml", /  - namespace\.yaml\n/, "  - namespace.yaml\n  - shop-ingress.yaml\n"], addPatch("  - path: drop-ingress.yaml\n")],
     );
-    repo.edit("overlays/prod/kustomization.yaml", /(  - path: pull-secret-name\.jsonpatch\.yaml)/, "  - path: drop-ingress.yaml\n$1");
-    repo.commit("delete patch");
-    expectRefused(repo, /overlays\/prod/, /STORE_CORS/, /https:\/\/shop\.example\.com/, /https:\/\/store\.example\.org/);
+    expectKptRefuses(repo, "overlays/prod/drop-ingress.yaml", /\$patch/);
+    const values = rendersFromTheRealBuild(repo);
+    expect(values.medusa.STORE_CORS).toBe("https://store.example.org");
+    expect(values.medusa.BACKEND_URL).toBe("https://api.example.org");
+    expect(JSON.stringify(values)).not.toContain("example.com");
   });
 
-  it("a JSON 6902 patch that changes an Ingress host", () => {
+  it("a JSON 6902 patch file that changes an Ingress host", () => {
     const repo = repoWith(
       { "overlays/prod/host.jsonpatch.yaml": "- op: replace\n  path: /spec/rules/0/host\n  value: store.example.org\n" },
       [addPatch("  - path: host.jsonpatch.yaml\n    target:\n      kind: Ingress\n      name: ecom-ingress\n")],
     );
-    expectRefused(repo, /overlays\/prod/, /host\.jsonpatch\.yaml|STORE_CORS: .*"https:\/\/shop\.example\.com".*store\.example\.org/);
+    expectKptRefuses(repo, "overlays/prod/kustomization.yaml", /host\.jsonpatch\.yaml.*JSON 6902/);
+    const values = rendersFromTheRealBuild(repo);
+    expect(values.medusa.STORE_CORS).toBe("http://store.example.org");
+    expect(values.storefront.NEXT_PUBLIC_BASE_URL).toBe("http://store.example.org");
+  });
+
+  it("an inline JSON 6902 patch is modelled exactly: kpt alone derives what the real build implies", () => {
+    const repo = repoWith({}, [addPatch("  - target:\n      kind: Ingress\n    patch: |-\n      - op: replace\n        path: /spec/rules/0/host\n        value: store.example.org\n")]);
+    const out = kptAlone(repo);
+    expect(out.status, out.stdout).toBe(0);
+    repo.commit("kpt render");
+    expect(deployed(repo).medusa.STORE_CORS).toBe("http://store.example.org");
+    expect(render(repo.root).status, "the real build agrees").toBe(0);
+    expect(repo.changedFiles()).toEqual([]);
   });
 
   it("a namePrefix in a nested kustomization that covers one ConfigMap", () => {
@@ -87,18 +129,35 @@ describe("render is judged by the real kustomize build", () => {
       },
       [["overlays/prod/kustomization.yaml", /  - namespace\.yaml\n/, "  - namespace.yaml\n  - extra\n"]],
     );
-    expectRefused(repo, /overlays\/prod/, /extra\/kustomization\.yaml.*namePrefix|MEDUSA_BACKEND_URL.*http:\/\/medusa:9000/);
+    expectKptRefuses(repo, "overlays/prod/extra/kustomization.yaml", /namePrefix/);
+    expect(rendersFromTheRealBuild(repo).storefront.MEDUSA_BACKEND_URL).toBe("http://medusa:9000");
   });
 
-  it("a limit that only the real build carries is reported against that build", () => {
+  it("a limit that only the real build carries fails npm run render", () => {
     const repo = repoWith(
-      {
-        "overlays/prod/cpu.jsonpatch.yaml":
-          "- op: replace\n  path: /spec/template/spec/containers/0/resources/limits/cpu\n  value: \"4\"\n",
-      },
+      { "overlays/prod/cpu.jsonpatch.yaml": "- op: replace\n  path: /spec/template/spec/containers/0/resources/limits/cpu\n  value: \"4\"\n" },
       [addPatch("  - path: cpu.jsonpatch.yaml\n    target:\n      kind: Deployment\n      name: storefront\n")],
     );
-    expectRefused(repo, /overlays\/prod/, /cpu\.jsonpatch\.yaml|cpu limit 4 is above the policy maximum 500m/);
+    const out = render(repo.root);
+    expect(out.status).not.toBe(0);
+    expect(out.stdout + out.stderr).toContain("cpu limit 4 is above the policy maximum 500m");
+    expect(repo.changedFiles()).toEqual([]);
+  });
+});
+
+describe("the judge", () => {
+  it("names overlay, object, field and both values when the build deploys something else than the function derives", () => {
+    const repo = repoWith({}, [["overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org"]]);
+    const found = judgeOverlay({ kustomize: tool("kustomize"), node: process.execPath, bundle: BUNDLE }, repo.root, "overlays/prod", policyOf(repo, "prod"));
+    expect(found.map((d) => d.overlay)).toEqual(Array(found.length).fill("overlays/prod"));
+    expect(found.map((d) => d.message)).toContainEqual(expect.stringMatching(
+      /^ConfigMap ecom-prod\/medusa-config: data\.STORE_CORS: the render left "https:\/\/shop\.example\.com" .* derives "https:\/\/store\.example\.org"/,
+    ));
+  });
+
+  it("passes an overlay whose committed values are what its build implies", () => {
+    const repo = repoWith({});
+    expect(judgeOverlay({ kustomize: tool("kustomize"), node: process.execPath, bundle: BUNDLE }, repo.root, "overlays/prod", policyOf(repo, "prod"))).toEqual([]);
   });
 });
 
@@ -117,5 +176,22 @@ describe("render reads Kubernetes values as Kubernetes does", () => {
   it("a 700m CPU request under a \"0.7\" limit is equal, not above it", () => {
     const repo = repoWith({}, [["base/medusa/deployment.yaml", /cpu: 250m(\n\s+memory: 512Mi\n\s+limits:\n\s+)cpu: 1000m/, 'cpu: 700m$1cpu: "0.7"']]);
     rendersUnchanged(repo);
+  });
+});
+
+describe("kpt alone renders every overlay of the repository", () => {
+  it("composes each overlay itself (nothing refused) and writes what npm run render writes", () => {
+    const edits: [string, RegExp, string][] = [
+      ["overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org"],
+      ["overlays/dev/ingress.yaml", /shop\.localtest\.me/g, "store.localtest.me"],
+      ["overlays/home-ops/ingress.yaml", /shop\.\$\{SECRET_DOMAIN\}/g, "store.${SECRET_DOMAIN}"],
+    ];
+    const viaKpt = repoWith({}, edits);
+    const viaRender = repoWith({}, edits);
+    const out = kptAlone(viaKpt);
+    expect(out.status, out.stdout).toBe(0);
+    expect(render(viaRender.root).status).toBe(0);
+    expect(viaKpt.changedLines()).toEqual(viaRender.changedLines());
+    for (const env of ["prod", "dev", "home-ops"]) expect(viaKpt.changedFiles()).toContain(`overlays/${env}/derived/medusa-config.yaml`);
   });
 });

@@ -21,8 +21,10 @@ describe("image pull secret", () => {
     expect(credentialProblem("octocat", "ghp_x\n")).toMatch(/whitespace/);
   });
 
-  it("takes its name from the overlay's one setting (prod: pull-secret-name.jsonpatch.yaml)", () => {
-    const ops = parse(readFileSync(join(REPO_ROOT, "overlays/prod/pull-secret-name.jsonpatch.yaml"), "utf8")) as Array<{ op: string; value: string }>;
+  it("takes its name from the overlay's one setting (prod: the JSON 6902 patch over every Deployment and Job)", () => {
+    const k = parse(readFileSync(join(REPO_ROOT, "overlays/prod/kustomization.yaml"), "utf8")) as { patches: Array<{ target?: { kind?: string }; patch?: string }> };
+    const setting = k.patches.find((p) => p.target?.kind === "Deployment|Job" && p.patch);
+    const ops = parse(setting!.patch!) as Array<{ op: string; value: string }>;
     const configured = ops.find((o) => o.op === "replace")!.value;
     expect(pullSecretName(built("overlays/prod").objects)).toBe(configured);
     expect(namespaceOf(built("overlays/prod").objects)).toBe("ecom-prod");

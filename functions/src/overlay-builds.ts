@@ -1,0 +1,32 @@
+import { parseAllDocuments } from "yaml";
+import { type KubeObject, isPlainObject } from "./kube.js";
+import { type Result, error } from "./results.js";
+
+/**
+ * `npm run render` hands the function the real `kustomize build` of each
+ * overlay as its functionConfig, so an overlay whose kustomization the
+ * in-function composition refuses is derived from what kustomize builds.
+ * `kpt fn render` cannot run kustomize and sends no such config.
+ */
+export const BUILDS_KIND = "OverlayBuilds";
+
+export const isBuildsObject = (fc: unknown): boolean => isPlainObject(fc) && fc.kind === BUILDS_KIND;
+
+export function parseOverlayBuilds(fc: any): { builds: Map<string, KubeObject[]> } | { results: Result[] } {
+  const builds = new Map<string, KubeObject[]>();
+  if (!isPlainObject(fc.builds)) return { results: [error(`${BUILDS_KIND}: builds must map each overlay directory to its kustomize build`, { field: "builds" })] };
+  for (const [overlay, text] of Object.entries(fc.builds)) {
+    const field = `builds.${overlay}`;
+    if (typeof text !== "string") return { results: [error(`${BUILDS_KIND}: must be the text of a kustomize build`, { field })] };
+    const objects: KubeObject[] = [];
+    for (const doc of parseAllDocuments(text)) {
+      if (doc.errors.length) return { results: [error(`${BUILDS_KIND}: not YAML: ${doc.errors[0]!.message.split("\n")[0]}`, { field })] };
+      const o = doc.toJS();
+      if (o === null || o === undefined) continue;
+      if (!isPlainObject(o)) return { results: [error(`${BUILDS_KIND}: a document is not an object`, { field })] };
+      objects.push(o as KubeObject);
+    }
+    builds.set(overlay, objects);
+  }
+  return { builds };
+}
