@@ -22,7 +22,10 @@ function hostProblem(host: unknown): string | undefined {
   return undefined;
 }
 
-export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsValues; results: Result[] } {
+/** The public origins the Ingress routes to each component, in rule order. */
+export type Origins = Record<Role, string[]>;
+
+export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsValues; origins?: Origins; results: Result[] } {
   const results: Result[] = [];
   const byRole = new Map(ROLES.map((role) => [role, serviceFor(view.objects, role)] as const));
   const services = new Map<string, Role>();
@@ -34,7 +37,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
   if (ingresses.length === 0) results.push(error(`${view.label}: no Ingress, so there are no hosts to derive CORS from`));
   if (results.length) return { results };
 
-  const origins: Record<Role, string[]> = { medusa: [], storefront: [] };
+  const origins: Origins = { medusa: [], storefront: [] };
   for (const ing of ingresses) collectOrigins(ing, services, origins, view, results);
   for (const ing of ingresses) {
     for (const role of ROLES) {
@@ -59,6 +62,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
   const auth = unique([...origins.medusa, ...origins.storefront, ...policy.cors.extraAuthOrigins]);
   return {
     results,
+    origins,
     values: {
       medusa: {
         STORE_CORS: store.join(","),
@@ -76,7 +80,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
 }
 
 function collectOrigins(
-  ing: KubeObject, services: Map<string, Role>, origins: Record<Role, string[]>, view: OverlayView, results: Result[],
+  ing: KubeObject, services: Map<string, Role>, origins: Origins, view: OverlayView, results: Result[],
 ) {
   const at = (field: string) => ({ ref: refOf(ing), field, ...rulesFile(view, ing) });
   const tlsHosts: string[] = [];
@@ -135,4 +139,4 @@ function servicePort(svc: KubeObject): number | undefined {
 const unique = (xs: string[]): string[] => [...new Set(xs)];
 
 /** Overlays replace `spec.rules` whole, so the file that set them is the one to fix. */
-const rulesFile = (view: OverlayView, ing: KubeObject) => fileWhere(view, ing, fieldOf(ing.spec, "rules"), ing.spec?.rules);
+export const rulesFile = (view: OverlayView, ing: KubeObject) => fileWhere(view, ing, fieldOf(ing.spec, "rules"), ing.spec?.rules);

@@ -1,3 +1,4 @@
+import { checkBakedUrls } from "./baked-urls.js";
 import { type CorsValues, deriveCors } from "./cors.js";
 import { type MigrationJobPlan, planMigrationJob } from "./migration-job.js";
 import type { OverlayView } from "./overlay-view.js";
@@ -15,7 +16,8 @@ export interface Derivation {
 export function derive(view: OverlayView, policy: Policy): Derivation {
   const cors = deriveCors(view, policy);
   const job = planMigrationJob(view, policy);
-  const out: Derivation = { results: [...cors.results, ...job.results, ...validateResources(view, policy)] };
+  const baked = cors.origins ? checkBakedUrls(view, policy, cors.origins) : [];
+  const out: Derivation = { results: [...cors.results, ...baked, ...job.results, ...validateResources(view, policy)] };
   if (cors.values) out.cors = cors.values;
   if (job.plan) out.migrationJob = job.plan;
   return out;

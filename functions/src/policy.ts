@@ -18,11 +18,23 @@ const origin = z
   .string()
   .check(z.regex(/^https?:\/\/[^/\s,]+$/, { message: "must be an origin: scheme://host[:port], no path, no comma" }));
 
+/**
+ * Public URLs an app image was built with (build args of the app repository's workflows): the admin
+ * bundle and the storefront's browser code call them, whatever the Ingress says.
+ */
+const bakedUrls = z.strictObject({
+  medusa: z.optional(z.strictObject({ BACKEND_URL: origin })),
+  storefront: z.optional(z.strictObject({ NEXT_PUBLIC_MEDUSA_BACKEND_URL: z.optional(origin), NEXT_PUBLIC_BASE_URL: z.optional(origin) })),
+});
+export type BakedUrls = z.infer<typeof bakedUrls>;
+
 const spec = z.strictObject({
   /** Refuse `latest`, timestamp tags and missing tags on the app images. */
   requirePinnedSha: z._default(z.boolean(), false),
   /** Secrets created in the cluster, never committed: references to them count as satisfied. */
   provisionedSecrets: z._default(z.array(z.string().check(z.regex(DNS_SUBDOMAIN, { message: "must be a Secret name (DNS subdomain)" }))), []),
+  /** What each pinned image was built with; render fails when the Ingress serves other hosts. */
+  bakedUrls: z._default(bakedUrls, {}),
   cors: z.prefault(
     z.strictObject({
       extraStoreOrigins: z._default(z.array(origin), []),
@@ -52,6 +64,7 @@ export interface Policy {
   name: string;
   requirePinnedSha: boolean;
   provisionedSecrets: string[];
+  bakedUrls: BakedUrls;
   cors: { extraStoreOrigins: string[]; extraAdminOrigins: string[]; extraAuthOrigins: string[] };
   workloadBounds: Record<string, Bounds>;
   initContainerBounds: Bounds;
@@ -88,6 +101,7 @@ export function parsePolicy(input: unknown): PolicyParse {
       name: metadata.name,
       requirePinnedSha: s.requirePinnedSha,
       provisionedSecrets: s.provisionedSecrets,
+      bakedUrls: s.bakedUrls,
       cors: s.cors,
       workloadBounds: { ...DEFAULT_WORKLOAD_BOUNDS, ...s.resources.workloads },
       initContainerBounds: s.resources.initContainers ?? DEFAULT_INIT_CONTAINER_BOUNDS,

@@ -25,6 +25,7 @@ describe("parsePolicy", () => {
         name: "prod",
         requirePinnedSha: false,
         provisionedSecrets: [],
+        bakedUrls: {},
         cors: { extraStoreOrigins: [], extraAdminOrigins: [], extraAuthOrigins: [] },
         workloadBounds: DEFAULT_WORKLOAD_BOUNDS,
         initContainerBounds: DEFAULT_INIT_CONTAINER_BOUNDS,
@@ -39,6 +40,20 @@ describe("parsePolicy", () => {
     expect(parsed.policy.workloadBounds.storefront).toEqual({ memory: { max: "1Gi" } });
     expect(parsed.policy.workloadBounds.api).toEqual({ cpu: { max: 2 } });
     expect(parsed.policy.workloadBounds.medusa).toEqual(DEFAULT_WORKLOAD_BOUNDS.medusa);
+  });
+
+  test("bakedUrls takes origins per image and refuses other keys and values", () => {
+    const baked = { medusa: { BACKEND_URL: "https://medusa.${SECRET_DOMAIN}" }, storefront: { NEXT_PUBLIC_BASE_URL: "https://shop.example.com" } };
+    const parsed = parsePolicy(doc({ bakedUrls: baked }));
+    expect(parsed.ok && parsed.policy.bakedUrls).toEqual(baked);
+    expect(issues(doc({ bakedUrls: { medusa: { BACKEND_URL: "https://medusa.example.com/app" } } }))).toContainEqual({
+      path: "spec.bakedUrls.medusa.BACKEND_URL",
+      message: "must be an origin: scheme://host[:port], no path, no comma",
+    });
+    expect(issues(doc({ bakedUrls: { worker: {} } }))).toContainEqual({ path: "spec.bakedUrls.worker", message: "unknown field" });
+    expect(issues(doc({ bakedUrls: { storefront: { MEDUSA_BACKEND_URL: "http://medusa:9000" } } }))).toContainEqual({
+      path: "spec.bakedUrls.storefront.MEDUSA_BACKEND_URL", message: "unknown field",
+    });
   });
 
   test("provisionedSecrets lists Secret names and refuses anything else", () => {

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "vitest";
+import { checkBakedUrls } from "../../src/baked-urls.js";
+import { deriveCors } from "../../src/cors.js";
+import type { KubeObject } from "../../src/kube.js";
+import { type Rule, policy, shop, view } from "./helpers.js";
+
+const BUILT_FOR = {
+  medusa: { BACKEND_URL: "https://admin.example.com" },
+  storefront: { NEXT_PUBLIC_MEDUSA_BACKEND_URL: "https://admin.example.com", NEXT_PUBLIC_BASE_URL: "https://shop.example.com" },
+};
+
+function check(objects: KubeObject[], baked: Record<string, unknown> = BUILT_FOR) {
+  const v = view(objects);
+  const p = policy({ bakedUrls: baked });
+  const { origins } = deriveCors(v, p);
+  return checkBakedUrls(v, p, origins!);
+}
+
+const rules = (shopHost: string, adminHost: string): Rule[] => [
+  { host: shopHost, paths: [["/", "storefront"]] },
+  { host: adminHost, paths: [["/", "medusa"]] },
+];
+
+describe("checkBakedUrls", () => {
+  test("nothing to say when the Ingress serves the hosts the images were built for", () => {
+    expect(check(shop())).toEqual([]);
+  });
+
+  test("nothing declared, nothing checked", () => {
+    expect(check(shop({ rules: rules("a.example.org", "b.example.org"), tls: [] }), {})).toEqual([]);
+  });
+
+  test("a new admin host: both images that call the backend are named, with the declared value and both fixes", () => {
+    const results = check(shop({ rules: rules("shop.example.com", "backoffice.example.org"), tls: ["shop.example.com", "backoffice.example.org"] }));
+    expect(results.map((r) => r.message)).toEqual([
+      "the Ingress serves the backend and admin at backoffice.example.org, but ghcr.io/ekenheim/ecom/medusa:b60245b was built with BACKEND_URL=https://admin.example.com " +
+        "(policy test, spec.bakedUrls.medusa.BACKEND_URL): the admin UI would call that backend and its login fail. " +
+        "Rebuild the image with BACKEND_URL=https://backoffice.example.org and pin its tag, then update spec.bakedUrls; or change the host back to admin.example.com",
+      "the Ingress serves the backend and admin at backoffice.example.org, but ghcr.io/ekenheim/ecom/storefront:b60245b was built with NEXT_PUBLIC_MEDUSA_BACKEND_URL=https://admin.example.com " +
+        "(policy test, spec.bakedUrls.storefront.NEXT_PUBLIC_MEDUSA_BACKEND_URL): browsers would send store calls there and fail on CORS or reach the wrong backend. " +
+        "Rebuild the image with NEXT_PUBLIC_MEDUSA_BACKEND_URL=https://backoffice.example.org and pin its tag, then update spec.bakedUrls; or change the host back to admin.example.com",
+    ]);
+    expect(results[0]).toMatchObject({ severity: "error", resourceRef: { kind: "Ingress", name: "ecom-ingress" }, field: { path: "spec.rules" } });
+  });
+
+  test("http where the image was built for https is a different origin", () => {
+    const results = check(shop({ tls: ["admin.example.com"] }));
+    expect(results.map((r) => r.message)).toEqual([expect.stringMatching(/^the Ingress serves the storefront at shop\.example\.com, but .* NEXT_PUBLIC_BASE_URL=https:\/\/shop\.example\.com .*Rebuild the image with NEXT_PUBLIC_BASE_URL=http:\/\/shop\.example\.com/)]);
+  });
+
+  test("Flux variables are compared verbatim: the same variable host passes, another one fails", () => {
+    const hosts = ["storefront.${SECRET_DOMAIN}", "medusa.${SECRET_DOMAIN}"];
+    const objects = shop({ rules: rules(hosts[0]!, hosts[1]!), tls: hosts });
+    const owner = {
+      medusa: { BACKEND_URL: "https://medusa.${SECRET_DOMAIN}" },
+      storefront: { NEXT_PUBLIC_MEDUSA_BACKEND_URL: "https://medusa.${SECRET_DOMAIN}", NEXT_PUBLIC_BASE_URL: "https://storefront.${SECRET_DOMAIN}" },
+    };
+    expect(check(objects, owner)).toEqual([]);
+    expect(check(objects, { medusa: { BACKEND_URL: "https://admin.${SECRET_DOMAIN}" } }).map((r) => r.message)).toEqual([
+      expect.stringContaining("BACKEND_URL=https://admin.${SECRET_DOMAIN}"),
+    ]);
+  });
+});
