@@ -16,6 +16,14 @@ afterEach(() => {
 });
 beforeAll(requireBundle);
 
+/**
+ * A new shop host, as an operator does it: the Ingress and the URLs the newly built storefront image
+ * carries (the policy's bakedUrls) change together.
+ */
+const moveShopHost = (repo: RepoCopy) => {
+  for (const file of ["overlays/prod/ingress.yaml", "overlays/prod/policy/policy.yaml"]) repo.edit(file, /shop\.example\.com/g, "store.example.org");
+};
+
 const plainBuild = (root: string, env: string) => runCommand(tool("kustomize"), ["build", join(root, "overlays", env)], root);
 const pluginBuild = (root: string, env: string) =>
   runCommand(tool("kustomize"), ["build", "--enable-alpha-plugins", "--enable-exec", join(root, "plugin", env)], root);
@@ -32,7 +40,7 @@ describe("kpt render over the repository", () => {
     const viaEval = copy();
     const viaKptfile = copy();
     for (const repo of [viaEval, viaKptfile]) {
-      repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+      moveShopHost(repo);
       repo.commit("new host");
     }
     // No Docker here: the pipeline's image is swapped for the same bundle run as an exec function.
@@ -48,7 +56,7 @@ describe("kpt render over the repository", () => {
 
   it("changing one prod host changes only the values derived from it, once", () => {
     const repo = copy();
-    repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+    moveShopHost(repo);
     repo.commit("new host");
     expect(render(repo.root).status).toBe(0);
     expect(repo.changedFiles()).toEqual(["overlays/prod/derived/medusa-config.yaml", "overlays/prod/derived/storefront-config.yaml"]);
@@ -76,10 +84,27 @@ describe("kpt render over the repository", () => {
     expect(JSON.stringify(job)).toContain("ghcr.io/ekenheim/ecom/medusa:0a1b2c3");
   });
 
+  it("refuses an admin host the medusa image was not built for, naming the file, the image, the baked URL and the fix", () => {
+    const repo = copy();
+    repo.edit("overlays/prod/ingress.yaml", /admin\.example\.com/g, "backoffice.example.org");
+    repo.commit("new admin host, same images");
+    const out = render(repo.root);
+    expect(out.status).not.toBe(0);
+    const output = out.stdout + out.stderr;
+    const image = /newTag: "([0-9a-f]{7})"/.exec(readFileSync(join(repo.root, "overlays/prod/kustomization.yaml"), "utf8"))![1];
+    expect(output).toMatch(/overlays\/prod\/ingress\.yaml: Ingress ecom-ingress: spec\.rules: the Ingress serves the backend and admin at backoffice\.example\.org/);
+    expect(output).toContain(`ghcr.io/ekenheim/ecom/medusa:${image} was built with BACKEND_URL=https://admin.example.com (policy prod, spec.bakedUrls.medusa.BACKEND_URL)`);
+    expect(output).toContain("Rebuild the image with BACKEND_URL=https://backoffice.example.org and pin its tag");
+    expect(output).toContain("or change the host back to admin.example.com");
+    // The storefront image calls the same backend URL from browsers.
+    expect(output).toContain("was built with NEXT_PUBLIC_MEDUSA_BACKEND_URL=https://admin.example.com");
+    expect(repo.changedFiles()).toEqual([]);
+  });
+
   it("a broken limit fails the render, naming file, object and field, and writes nothing", () => {
     const repo = copy();
     repo.edit("base/medusa/deployment.yaml", /memory: 1Gi/, "memory: 1Gb");
-    repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+    moveShopHost(repo);
     repo.commit("broken");
     const out = render(repo.root);
     expect(out.status).not.toBe(0);
@@ -104,7 +129,7 @@ describe("the function as a Kustomize exec plugin", () => {
 
   it("really runs: an unrendered host change is corrected in the build", () => {
     const repo = copy();
-    repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
+    moveShopHost(repo);
     const plugin = pluginBuild(repo.root, "prod");
     expect(plugin.status, plugin.stderr).toBe(0);
     const medusa = parseAll(plugin.stdout).find((o) => o.kind === "ConfigMap" && o.metadata.name === "medusa-config");

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { built } from "../support/builds.js";
 import { migrationJobs } from "../support/invariants.js";
-import { all, find, podRefs } from "../support/k8s.js";
+import { all, find, ingressRules, podRefs } from "../support/k8s.js";
 import { APPS } from "../support/reference.js";
 import { validateAll } from "../support/schema.js";
 import { objectId, parseAll, REPO_ROOT, type K8sObject } from "../support/tools.js";
@@ -190,17 +190,18 @@ describe("variable hosts (overlays/home-ops)", () => {
       rmSync(join(tmp, "overlays/home-ops/derived"), { recursive: true });
       render();
       const rendered = readFileSync(join(tmp, "overlays/home-ops/derived/medusa-config.yaml"), "utf8");
-      expect(rendered).toContain("https://shop.${SECRET_DOMAIN}");
+      expect(rendered).toContain("https://storefront.${SECRET_DOMAIN}");
 
       const objects = fluxObjects(tool, HOME_OPS, { root: tmp });
       const medusa = find(objects, "ConfigMap", APPS.medusa.configMap).data as Record<string, string>;
       const storefront = find(objects, "ConfigMap", APPS.storefront.configMap).data as Record<string, string>;
-      expect(medusa.STORE_CORS).toBe("https://shop.example.net");
-      expect(medusa.ADMIN_CORS).toBe("https://admin.example.net,https://shop.example.net");
-      expect(medusa.AUTH_CORS).toBe("https://admin.example.net,https://shop.example.net");
-      expect(medusa.BACKEND_URL).toBe("https://admin.example.net");
-      expect(medusa.STOREFRONT_URL).toBe("https://shop.example.net");
-      expect(storefront.NEXT_PUBLIC_BASE_URL).toBe("https://shop.example.net");
+      expect(medusa.STORE_CORS).toBe("https://storefront.example.net");
+      expect(medusa.ADMIN_CORS).toBe("https://medusa.example.net,https://storefront.example.net");
+      expect(medusa.AUTH_CORS).toBe("https://medusa.example.net,https://storefront.example.net");
+      expect(medusa.BACKEND_URL).toBe("https://medusa.example.net");
+      expect(medusa.STOREFRONT_URL).toBe("https://storefront.example.net");
+      expect(storefront.NEXT_PUBLIC_BASE_URL).toBe("https://storefront.example.net");
+      expect(storefront.STRAPI_PUBLIC_URL).toBe("https://strapi-ecom.example.net");
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -208,15 +209,15 @@ describe("variable hosts (overlays/home-ops)", () => {
 
   it("the committed derived values are the ones render writes (variable kept verbatim)", () => {
     const cfg = find(built("overlays/home-ops").objects, "ConfigMap", APPS.medusa.configMap).data as Record<string, string>;
-    expect(cfg.STORE_CORS).toBe("https://shop.${SECRET_DOMAIN}");
-    expect(cfg.ADMIN_CORS).toBe("https://admin.${SECRET_DOMAIN},https://shop.${SECRET_DOMAIN}");
+    expect(cfg.STORE_CORS).toBe("https://storefront.${SECRET_DOMAIN}");
+    expect(cfg.ADMIN_CORS).toBe("https://medusa.${SECRET_DOMAIN},https://storefront.${SECRET_DOMAIN}");
   });
 
-  it("the Ingress is the owner's: class external, external-dns target, substituted hosts", () => {
+  it("the Ingress is the owner's: class external, external-dns target, its hosts medusa (API and admin) and storefront", () => {
     const ing = find(flux(HOME_OPS), "Ingress", "ecom-ingress");
     expect((ing.spec as { ingressClassName?: string }).ingressClassName).toBe("external");
     expect(ing.metadata.annotations?.["external-dns.alpha.kubernetes.io/target"]).toBe("external.example.net");
-    expect(JSON.stringify(ing.spec)).toContain('"host":"shop.example.net"');
+    expect(ingressRules(ing).map((r) => r.host).sort()).toEqual(["medusa.example.net", "storefront.example.net"]);
   });
 
   it("strict substitution fails when SECRET_DOMAIN is not defined (the tool really substitutes)", () => {

@@ -37,6 +37,7 @@ import {
   SHORT_SHA,
 } from "../support/reference.js";
 import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.js";
+import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 
 const DEV_ONLY_LABEL = "ecom.ekenheim.dev/dev-only-credentials";
 /** Objects that are not namespaced and so carry no metadata.namespace. */
@@ -237,12 +238,15 @@ describe("overlays/dev", () => {
     expect(dangling).toEqual([]);
   });
 
-  it("serves plain http: no TLS section, http:// CORS origins", () => {
+  it("serves every host over https with the locally made certificate the policy declares, https:// origins", () => {
+    // Production-mode cookies are Secure (the framework's session cookie, storefront/src/lib/data/cookies.ts).
     const ing = find(objects(), "Ingress", INGRESS);
-    expect((ing.spec as { tls?: unknown }).tls, "dev Ingress tls").toBeUndefined();
-    for (const url of csv((find(objects(), "ConfigMap", APPS.medusa.configMap).data as Record<string, string>).STORE_CORS)) {
-      expect(url).toMatch(/^http:\/\//);
-    }
+    const tls = (ing.spec as { tls?: Array<{ hosts?: string[]; secretName?: string }> }).tls ?? [];
+    expect(sorted(tls.flatMap((t) => t.hosts ?? []))).toEqual(sorted(ingressRules(ing).map((r) => r.host ?? "")));
+    const policy = readFileSync(join(REPO_ROOT, "overlays/dev/policy/policy.yaml"), "utf8");
+    for (const t of tls) expect(provisionedSecretsOf(policy, "overlays/dev/policy/policy.yaml"), `tls secret ${t.secretName}`).toContain(t.secretName);
+    const cfg = find(objects(), "ConfigMap", APPS.medusa.configMap).data as Record<string, string>;
+    for (const url of [...csv(cfg.STORE_CORS), ...csv(cfg.ADMIN_CORS), cfg.BACKEND_URL!]) expect(url).toMatch(/^https:\/\//);
   });
 });
 
