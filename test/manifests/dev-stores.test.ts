@@ -96,8 +96,9 @@ describe("overlays/dev: search and object store in the namespace", () => {
     }
   });
 
-  it("medusa waits for the search server it contacts at start-up", () => {
-    const names = (podSpec(find(objects(), "Deployment", APPS.medusa.deployment)).initContainers ?? []).map((c) => c.name);
-    expect(names).toContain("wait-for-meilisearch");
+  it("medusa waits for the search server it contacts at start-up, the seed for the store it uploads to", () => {
+    const inits = (o: K8sObject) => (podSpec(o).initContainers ?? []).map((c) => c.name);
+    expect(inits(find(objects(), "Deployment", APPS.medusa.deployment))).toContain("wait-for-meilisearch");
+    expect(inits(find(objects(), "Job", "medusa-seed"))).toContain("wait-for-object-store");
   });
 });
