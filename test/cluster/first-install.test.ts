@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { podReferences } from "../../scripts/lib/first-install.ts";
+import { podReferences, type KubeObject } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { migrationJobs } from "../support/invariants.js";
 import { REPO_ROOT, type K8sObject } from "../support/tools.js";
@@ -42,7 +42,7 @@ describe("two-phase Flux: the pre-deploy phase alone on an empty cluster", () =>
     expect(applied.status, applied.stderr).toBe(0);
 
     const job = migrationJobs(pre)[0]!;
-    const refs = podReferences(job as never, NS, { byKey: new Map(), provisioned: new Set(), unread: new Set() });
+    const refs = podReferences(job as KubeObject, NS, { byKey: new Map(), provisioned: new Set(), unread: new Set() });
     expect(refs.unreadable).toEqual([]);
     const kinds = new Set(refs.refs.map((r) => r.kind));
     // Worth checking only if the Job really needs each kind of object.
