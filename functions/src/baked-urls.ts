@@ -1,9 +1,9 @@
-import { type Origins, rulesFile } from "./cors.js";
-import { refOf } from "./kube.js";
-import type { OverlayView } from "./overlay-view.js";
-import type { Policy } from "./policy.js";
-import { type Result, error } from "./results.js";
-import { type Role, deploymentFor, mainContainer } from "./roles.js";
+import { type Origins, rulesFile } from "./cors.ts";
+import { refOf } from "./kube.ts";
+import type { OverlayView } from "./overlay-view.ts";
+import type { Policy } from "./policy.ts";
+import { type Result, error } from "./results.ts";
+import { type Role, deploymentFor, mainContainer } from "./roles.ts";
 
 /** Which Ingress-routed component each baked URL must be an origin of, and what goes wrong otherwise. */
 const CHECKS: ReadonlyArray<{ image: Role; arg: string; servedBy: Role; breaks: string }> = [

@@ -1,9 +1,10 @@
-import type { Derivation } from "./derive.js";
-import { type KubeObject, refOf } from "./kube.js";
-import { type Item, editable } from "./resource-list.js";
-import { type Result, error, warning } from "./results.js";
-import { type Role, deploymentFor } from "./roles.js";
-import { setString } from "./yaml-edit.js";
+import type { Derivation } from "./derive.ts";
+import { type KubeObject, refOf } from "./kube.ts";
+import { type Item, editable } from "./resource-list.ts";
+import { type Result, error, warning } from "./results.ts";
+import { type Role, deploymentFor } from "./roles.ts";
+import { podReferences } from "./shop-objects.ts";
+import { setString } from "./yaml-edit.ts";
 
 const RENDER_HINT = "run `npm run render` and commit, so plain kustomize and Flux build the same";
 
@@ -51,10 +52,8 @@ function objectsOf(items: readonly Item[]): [KubeObject, Item][] {
 /** The ConfigMap the component's Deployment loads with envFrom that carries its derived keys. */
 function configMapOf(objects: KubeObject[], configMaps: Item[], role: Role): Item | undefined {
   const deployment = deploymentFor(objects, role);
-  const names = new Set<string>(
-    (deployment?.spec?.template?.spec?.containers ?? []).flatMap((c: any) =>
-      (c?.envFrom ?? []).map((e: any) => e?.configMapRef?.name).filter(Boolean)),
-  );
+  const names = new Set((deployment ? podReferences(deployment) : [])
+    .filter((r) => r.kind === "ConfigMap" && r.via === "envFrom").map((r) => r.name));
   const key = role === "medusa" ? "STORE_CORS" : "MEDUSA_BACKEND_URL";
   return configMaps.find((i) => names.has(i.name) && key in (i.object().data ?? {}));
 }

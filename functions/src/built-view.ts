@@ -1,6 +1,6 @@
-import type { KubeObject } from "./kube.js";
-import type { OverlayView } from "./overlay-view.js";
-import type { Item } from "./resource-list.js";
+import type { KubeObject } from "./kube.ts";
+import type { OverlayView } from "./overlay-view.ts";
+import type { Item } from "./resource-list.ts";
 
 /** Plugin mode: the items are the output of a kustomize build, already composed. */
 // Only these kinds are read; every other item passes through unparsed. The

@@ -1,9 +1,9 @@
-import { type KubeObject, refOf } from "./kube.js";
-import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
-import type { Policy } from "./policy.js";
-import { type Result, type Where, error } from "./results.js";
-import { tlsCoverage, tlsHostProblem } from "./tls-hosts.js";
-import { type Role, ROLES, serviceFor } from "./roles.js";
+import { type KubeObject, refOf } from "./kube.ts";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
+import type { Policy } from "./policy.ts";
+import { type Result, type Where, error } from "./results.ts";
+import { tlsCoverage, tlsHostProblem } from "./tls-hosts.ts";
+import { type Role, ROLES, serviceFor } from "./roles.ts";
 
 /** The values that must agree with the Ingress hosts, keyed by the ConfigMap that carries them. */
 export interface CorsValues {

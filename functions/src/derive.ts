@@ -1,10 +1,10 @@
-import { checkBakedUrls } from "./baked-urls.js";
-import { type CorsValues, deriveCors } from "./cors.js";
-import { type MigrationJobPlan, planMigrationJob } from "./migration-job.js";
-import type { OverlayView } from "./overlay-view.js";
-import type { Policy } from "./policy.js";
-import { validateResources } from "./resource-limits.js";
-import type { Result } from "./results.js";
+import { checkBakedUrls } from "./baked-urls.ts";
+import { type CorsValues, deriveCors } from "./cors.ts";
+import { type MigrationJobPlan, planMigrationJob } from "./migration-job.ts";
+import type { OverlayView } from "./overlay-view.ts";
+import type { Policy } from "./policy.ts";
+import { validateResources } from "./resource-limits.ts";
+import type { Result } from "./results.ts";
 
 export interface Derivation {
   cors?: CorsValues;

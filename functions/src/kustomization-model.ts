@@ -1,4 +1,4 @@
-import { type Result, error } from "./results.js";
+import { type Result, error } from "./results.ts";
 
 /**
  * What the in-function composition (package-view.ts) models of a

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { readResourceList, writeResourceList } from "./resource-list.js";
-import { error, formatResult, hasErrors } from "./results.js";
-import { run } from "./run.js";
+import { readResourceList, writeResourceList } from "./resource-list.ts";
+import { error, formatResult, hasErrors } from "./results.ts";
+import { run } from "./run.ts";
 
 /**
  * KRM function entry: ResourceList on stdin, ResourceList (with results) on

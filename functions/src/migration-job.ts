@@ -1,12 +1,11 @@
-import { parseImageRef } from "./image-ref.js";
-import { type KubeObject, refOf } from "./kube.js";
-import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
-import type { Policy } from "./policy.js";
-import { type Result, type Where, error } from "./results.js";
-import { type Role, ROLES, containerField, deploymentFor, mainContainer, migrationJobs } from "./roles.js";
+import { parseImageRef } from "./image-ref.ts";
+import { type KubeObject, refOf } from "./kube.ts";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
+import type { Policy } from "./policy.ts";
+import { type Result, type Where, error } from "./results.ts";
+import { type Role, ROLES, containerField, deploymentFor, mainContainer, migrationJobs } from "./roles.ts";
+import { MIGRATION_JOB_BASE, SHORT_SHA, containersOf } from "./shop-objects.ts";
 
-export const MIGRATION_JOB_BASE = "medusa-migrate";
-const SHORT_SHA = /^[0-9a-f]{7}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PIN_HOWTO = "pin a 7-character git short SHA, e.g. `npm run set-image -- <env> <medusa|storefront> a1b2c3d`";
 
@@ -32,14 +31,13 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   const medusaContainer = mainContainer(medusa, "medusa");
   const image: string = medusaContainer?.image ?? "";
   const { tag } = parseImageRef(image);
-  const jobContainers: any[] = job.spec?.template?.spec?.containers ?? [];
-  jobContainers.forEach((c, i) => {
-    if (c?.image !== image) {
+  for (const { container: c, path, init } of containersOf(job)) {
+    if (!init && c?.image !== image) {
       results.push(error(`runs "${c?.image}" but the medusa Deployment runs "${image}"; migrations must come from the image that rolls out`, {
-        ref: refOf(job), field: `spec.template.spec.containers[${i}].image`, ...fileWhere(view, job, fieldOf(c, "image")),
+        ref: refOf(job), field: `${path}.image`, ...fileWhere(view, job, fieldOf(c, "image")),
       }));
     }
-  });
+  }
   if (!tag) {
     results.push(error(`the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`,
       imageWhere(view, medusa, medusaContainer)));

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from "yaml";
-import { type KubeObject, isPlainObject } from "./kube.js";
-import { type Result, error } from "./results.js";
+import { type KubeObject, isPlainObject } from "./kube.ts";
+import { type Result, error } from "./results.ts";
 
 /**
  * `npm run render` hands the function the real `kustomize build` of each

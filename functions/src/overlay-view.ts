@@ -1,4 +1,4 @@
-import type { KubeObject } from "./kube.js";
+import type { KubeObject } from "./kube.ts";
 
 /**
  * One environment as the function sees it: the objects a `kustomize build`

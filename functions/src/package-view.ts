@@ -1,13 +1,14 @@
 import { posix } from "node:path";
 import { isScalar, parse, parseDocument } from "yaml";
-import { derivedFilePaths } from "./derived-files.js";
-import { parseImageRef, formatImageRef } from "./image-ref.js";
-import { type Operation, applyJsonPatch, operationsProblem } from "./json-patch.js";
-import { RENDER_INSTEAD, refusalsOf } from "./kustomization-model.js";
-import { type KubeObject, isPlainObject, podSpecOf } from "./kube.js";
-import type { OverlayView } from "./overlay-view.js";
-import type { Item } from "./resource-list.js";
-import { type Result, error } from "./results.js";
+import { derivedFilePaths } from "./derived-files.ts";
+import { parseImageRef, formatImageRef } from "./image-ref.ts";
+import { type Operation, applyJsonPatch, operationsProblem } from "./json-patch.ts";
+import { RENDER_INSTEAD, refusalsOf } from "./kustomization-model.ts";
+import { type KubeObject, isPlainObject } from "./kube.ts";
+import { containersOf } from "./shop-objects.ts";
+import type { OverlayView } from "./overlay-view.ts";
+import type { Item } from "./resource-list.ts";
+import { type Result, error } from "./results.ts";
 
 /**
  * Composes an overlay from the files of a kpt package, so `kpt fn render`
@@ -247,8 +248,7 @@ class Composer {
 
   private applyImage(objects: KubeObject[], image: any, file: string) {
     for (const o of objects) {
-      const pod = podSpecOf(o);
-      for (const c of [...(pod?.spec.initContainers ?? []), ...(pod?.spec.containers ?? [])]) {
+      for (const { container: c } of containersOf(o)) {
         if (typeof c.image !== "string") continue;
         const ref = parseImageRef(c.image);
         if (ref.name !== image?.name) continue;

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { parseQuantity } from "./quantity.js";
+import { parseQuantity } from "./quantity.ts";
 
 export const POLICY_API_VERSION = "fn.ecom.ekenheim.dev/v1alpha1";
 export const POLICY_KIND = "DeployPolicy";

@@ -1,8 +1,9 @@
-import { podSpecOf, refOf } from "./kube.js";
-import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
-import type { Bounds, Policy } from "./policy.js";
-import { parseQuantity } from "./quantity.js";
-import { type Result, error } from "./results.js";
+import { refOf } from "./kube.ts";
+import { podSpecOf } from "./shop-objects.ts";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
+import type { Bounds, Policy } from "./policy.ts";
+import { parseQuantity } from "./quantity.ts";
+import { type Result, error } from "./results.ts";
 
 const RESOURCES = ["cpu", "memory"] as const;
 type Resource = (typeof RESOURCES)[number];

@@ -1,5 +1,5 @@
 import { Document, parse, parseDocument, stringify } from "yaml";
-import type { Result } from "./results.js";
+import type { Result } from "./results.ts";
 
 /**
  * The ResourceList layer. Items the function leaves alone are passed through

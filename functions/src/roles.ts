@@ -1,4 +1,5 @@
-import { type KubeObject, podLabels } from "./kube.js";
+import type { KubeObject } from "./kube.ts";
+import { isMigrationJob, podLabels } from "./shop-objects.ts";
 
 /**
  * The two application components are recognised by their `app` label, the
@@ -19,10 +20,7 @@ export function mainContainer(deployment: KubeObject, role: Role) {
   return containers.find((c) => c?.name === role) ?? containers[0];
 }
 
-const MIGRATION_JOB = /(^|-)medusa-migrate(-|$)/;
-
-export const migrationJobs = (objects: readonly KubeObject[]): KubeObject[] =>
-  objects.filter((o) => o.kind === "Job" && MIGRATION_JOB.test(o.metadata?.name ?? ""));
+export const migrationJobs = (objects: readonly KubeObject[]): KubeObject[] => objects.filter(isMigrationJob);
 
 export function containerField(deployment: KubeObject, container: object | undefined, field: string): string {
   const i = (deployment.spec?.template?.spec?.containers ?? []).indexOf(container);

@@ -1,14 +1,14 @@
 import { posix } from "node:path";
-import { applyToBuild } from "./built-edits.js";
-import { builtView, viewOfBuild } from "./built-view.js";
-import { derive } from "./derive.js";
-import { writeDerivedFiles } from "./derived-files.js";
-import type { KubeObject } from "./kube.js";
-import { isBuildsObject, parseOverlayBuilds } from "./overlay-builds.js";
-import { PackageIndex, composeOverlay } from "./package-view.js";
-import { POLICY_KIND, isPolicyObject, parsePolicy, type Policy } from "./policy.js";
-import type { Item, ResourceListIn } from "./resource-list.js";
-import { type Result, error, hasErrors } from "./results.js";
+import { applyToBuild } from "./built-edits.ts";
+import { builtView, viewOfBuild } from "./built-view.ts";
+import { derive } from "./derive.ts";
+import { writeDerivedFiles } from "./derived-files.ts";
+import type { KubeObject } from "./kube.ts";
+import { isBuildsObject, parseOverlayBuilds } from "./overlay-builds.ts";
+import { PackageIndex, composeOverlay } from "./package-view.ts";
+import { POLICY_KIND, isPolicyObject, parsePolicy, type Policy } from "./policy.ts";
+import type { Item, ResourceListIn } from "./resource-list.ts";
+import { type Result, error, hasErrors } from "./results.ts";
 
 export interface RunOutput {
   items: Item[];

@@ -3,6 +3,7 @@
  * the migration waits for, the migration Job (which must complete), the workloads, then the Ingress
  * that sends traffic to them.
  */
+import { isMigrationJob, MIGRATION_JOB_BASE } from "../../functions/src/shop-objects.ts";
 import type { KubeObject } from "./overlay.ts";
 
 export type PhaseName = "namespace and config" | "datastores" | "migration" | "workloads" | "ingress";
@@ -13,8 +14,6 @@ export interface Phase {
   /** the migration Job to wait for after applying this phase */
   waitForJob?: string;
 }
-
-export const MIGRATION_JOB = /^medusa-migrate(-|$)/;
 
 /**
  * Kinds the deploy knows, in the order they are applied within their phase. A kind missing here
@@ -48,8 +47,8 @@ const id = (o: KubeObject): string => `${o.kind}/${o.metadata.name}`;
 export function planDeploy(objects: readonly KubeObject[]): Phase[] {
   const unknown = objects.filter((o) => !KIND_PHASE.some(([k]) => k === o.kind)).map(id);
   if (unknown.length > 0) throw new Error(`the deploy does not know which phase these belong to: ${unknown.join(", ")}`);
-  const migrations = objects.filter((o) => o.kind === "Job" && MIGRATION_JOB.test(o.metadata.name));
-  if (migrations.length !== 1) throw new Error(`expected exactly one medusa-migrate Job, found ${migrations.length}: ${migrations.map(id).join(", ")}`);
+  const migrations = objects.filter(isMigrationJob);
+  if (migrations.length !== 1) throw new Error(`expected exactly one ${MIGRATION_JOB_BASE} Job, found ${migrations.length}: ${migrations.map(id).join(", ")}`);
   const migration = migrations[0]!;
 
   const rank = (o: KubeObject): number => KIND_PHASE.findIndex(([k]) => k === o.kind);

@@ -1,25 +1,12 @@
 /** Facts the commands read from a built overlay instead of repeating them: it is the one source. */
 import { parse } from "yaml";
+import { podReferences } from "../../functions/src/shop-objects.ts";
 
 export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [k: string]: unknown;
-}
-
-interface PodSpec {
-  containers?: Array<{ envFrom?: Array<{ secretRef?: { name?: string } }>; env?: Array<{ valueFrom?: { secretKeyRef?: { name?: string } } }> }>;
-  initContainers?: PodSpec["containers"];
-  imagePullSecrets?: Array<{ name?: string }>;
-  volumes?: Array<{ secret?: { secretName?: string } }>;
-}
-
-export function podSpecOf(o: KubeObject): PodSpec | undefined {
-  const spec = o.spec as Record<string, any> | undefined;
-  if (o.kind === "Pod") return spec as PodSpec | undefined;
-  if (o.kind === "CronJob") return spec?.jobTemplate?.spec?.template?.spec;
-  return spec?.template?.spec;
 }
 
 export function namespaceOf(objects: readonly KubeObject[]): string {
@@ -30,25 +17,14 @@ export function namespaceOf(objects: readonly KubeObject[]): string {
 
 /** The pull secret every pod spec names; the overlay's patch decides it, so it must be one name. */
 export function pullSecretName(objects: readonly KubeObject[]): string {
-  const names = new Set(objects.flatMap((o) => podSpecOf(o)?.imagePullSecrets ?? []).map((s) => s.name ?? ""));
+  const names = new Set(objects.flatMap(podReferences).filter((r) => r.via === "imagePullSecrets").map((r) => r.name));
   if (names.size !== 1) throw new Error(`expected one image pull secret name across the overlay's pod specs, found ${names.size}: ${[...names].join(", ")}`);
   return [...names][0]!;
 }
 
 /** Secrets the pods read, pull secrets included. */
 export function referencedSecrets(objects: readonly KubeObject[]): Set<string> {
-  const names = new Set<string>();
-  for (const o of objects) {
-    const ps = podSpecOf(o);
-    if (!ps) continue;
-    for (const s of ps.imagePullSecrets ?? []) if (s.name) names.add(s.name);
-    for (const v of ps.volumes ?? []) if (v.secret?.secretName) names.add(v.secret.secretName);
-    for (const c of [...(ps.initContainers ?? []), ...(ps.containers ?? [])]) {
-      for (const e of c.envFrom ?? []) if (e.secretRef?.name) names.add(e.secretRef.name);
-      for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef?.name) names.add(e.valueFrom.secretKeyRef.name);
-    }
-  }
-  return names;
+  return new Set(objects.flatMap(podReferences).filter((r) => r.kind === "Secret").map((r) => r.name));
 }
 
 /** Secrets the overlay itself brings: Secret objects and the targets of ExternalSecrets. */

@@ -3,6 +3,7 @@
  * and nothing else: comments, quoting and layout of the rest of the file stay byte for byte.
  */
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { SHORT_SHA } from "../../functions/src/shop-objects.ts";
 
 export const APP_IMAGES = {
   medusa: "ghcr.io/ekenheim/ecom/medusa",
@@ -10,8 +11,6 @@ export const APP_IMAGES = {
 } as const;
 
 export type App = keyof typeof APP_IMAGES;
-
-export const SHORT_SHA = /^[0-9a-f]{7}$/;
 
 export function isApp(name: string): name is App {
   return Object.hasOwn(APP_IMAGES, name);

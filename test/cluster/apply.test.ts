@@ -4,11 +4,11 @@
  * what the offline schema checks cannot see.
  */
 import { describe, expect, it } from "vitest";
-import { RepoCopy, render } from "../support/repo-copy.js";
-import { REQUIRED_OVERLAYS } from "../support/targets.js";
-import { kustomizeBuild, parseAll, run, tool, type K8sObject } from "../support/tools.js";
+import { RepoCopy, render } from "../support/repo-copy.ts";
+import { REQUIRED_OVERLAYS } from "../support/targets.ts";
+import { kustomizeBuild, parseAll, run, tool, type K8sObject } from "../support/tools.ts";
 import { namespaceOf } from "../../scripts/lib/overlay.ts";
-import { ensureNamespaces, eventually, FIELD_MANAGER, getObjects, kubectl, serverSideApply, toYaml } from "./kube.js";
+import { ensureNamespaces, eventually, FIELD_MANAGER, getObjects, kubectl, serverSideApply, toYaml } from "./kube.ts";
 
 const MEDUSA_IMAGE = "ghcr.io/ekenheim/ecom/medusa";
 const NEW_SHA = "5e1f0a7";

@@ -7,14 +7,15 @@
  * extra overlays move overlays/prod into namespaces of this file's own (ecom-prod is apply.test.ts's).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { isMigrationJob } from "../../functions/src/shop-objects.ts";
 import { providedSecrets, referencedSecrets } from "../../scripts/lib/overlay.ts";
-import { RepoCopy } from "../support/repo-copy.js";
-import { parseAll, REPO_ROOT, run, tool, type K8sObject } from "../support/tools.js";
-import { ensureNamespaces, eventually, getObjects, kubeconfig, kubectl, kubectlOk } from "./kube.js";
+import { RepoCopy } from "../support/repo-copy.ts";
+import { parseAll, REPO_ROOT, run, tool, type K8sObject } from "../support/tools.ts";
+import { ensureNamespaces, eventually, getObjects, kubeconfig, kubectl, kubectlOk } from "./kube.ts";
 
 interface Finished {
   status: number;
@@ -28,15 +29,13 @@ interface Running {
   done: Promise<Finished>;
 }
 
-const MIGRATION = /^medusa-migrate-/;
 /** What must not exist while the migration has not completed; StatefulSets (datastores) may, prod has none. */
 const GATED = "deployments,statefulsets,ingresses";
 
 let repo: RepoCopy;
 beforeAll(() => {
   repo = new RepoCopy();
-  // The scripts import their dependencies (yaml) from the repository's node_modules.
-  symlinkSync(join(REPO_ROOT, "node_modules"), join(repo.root, "node_modules"));
+  repo.linkNodeModules();
 });
 afterAll(() => repo?.remove());
 
@@ -91,7 +90,7 @@ interface JobStatus {
   conditions?: Array<{ type: string; status: string; reason?: string }>;
 }
 
-const migrationJob = (ns: string) => getObjects(["jobs", "--namespace", ns]).find((j) => MIGRATION.test(j.metadata.name));
+const migrationJob = (ns: string) => getObjects(["jobs", "--namespace", ns]).find(isMigrationJob);
 
 /**
  * Polls the API while the deploy runs, until it waits for its migration Job and the Job controller has

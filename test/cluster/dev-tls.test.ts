@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tlsTargets } from "../../scripts/lib/dev-tls.ts";
 import type { KubeObject } from "../../scripts/lib/overlay.ts";
-import { kustomizeBuild, parseAll, REPO_ROOT } from "../support/tools.js";
-import { kubeconfig, kubectlOk } from "./kube.js";
+import { kustomizeBuild, parseAll, REPO_ROOT } from "../support/tools.ts";
+import { kubeconfig, kubectlOk } from "./kube.ts";
 
 const NS = "ecom-dev-tls-e2e";
 const keyDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith("ecom-dev-tls-") && !d.startsWith("ecom-dev-tls-test-"));

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { podReferences, type KubeObject } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
-import { migrationJobs } from "../support/invariants.js";
-import { REPO_ROOT, type K8sObject } from "../support/tools.js";
-import { buildFluxTool, fluxObjects, type FluxTool } from "../flux/flux-build.js";
-import { eventually, kubectl, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.js";
+import { migrationJobs } from "../support/invariants.ts";
+import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { buildFluxTool, fluxObjects, type FluxTool } from "../flux/flux-build.ts";
+import { eventually, kubectl, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.ts";
 
 const NS = "ecom-first-install";
 const POLICY = "overlays/prod/policy/policy.yaml";

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { REPO_ROOT } from "../support/tools.js";
+import { REPO_ROOT } from "../support/tools.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { inject } from "vitest";
 import { stringify } from "yaml";
-import { kustomizeBuild, parseAll, REPO_ROOT, tool, type K8sObject } from "../support/tools.js";
+import { kustomizeBuild, parseAll, REPO_ROOT, tool, type K8sObject } from "../support/tools.ts";
 
 export const FIELD_MANAGER = "ecom-deploy-tests";
 

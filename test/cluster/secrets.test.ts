@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pullSecretName } from "../../scripts/lib/overlay.ts";
 import { SECRET_KEYS } from "../../scripts/lib/secret-keys.ts";
-import { kustomizeBuild, parseAll, REPO_ROOT } from "../support/tools.js";
-import { kubeconfig, kubectlOk } from "./kube.js";
+import { kustomizeBuild, parseAll, REPO_ROOT } from "../support/tools.ts";
+import { kubeconfig, kubectlOk } from "./kube.ts";
 
 const NS = "ecom-secrets-e2e";
 

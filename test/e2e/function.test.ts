@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.js";
-import { REPO_ROOT, parseAll, tool } from "../support/tools.js";
+import { RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
+import { REPO_ROOT, parseAll, tool } from "../support/tools.ts";
 
 const ENVS = ["dev", "prod"] as const;
 const copies: RepoCopy[] = [];
@@ -99,6 +99,20 @@ describe("kpt render over the repository", () => {
     // The storefront image calls the same backend URL from browsers.
     expect(output).toContain("was built with NEXT_PUBLIC_MEDUSA_BACKEND_URL=https://admin.example.com");
     expect(repo.changedFiles()).toEqual([]);
+  });
+
+  it("a name-prefixed overlay renders, and `npm run deploy -- <env> --plan` plans its prefixed migration Job", () => {
+    const repo = copy();
+    repo.linkNodeModules();
+    repo.edit("overlays/prod/kustomization.yaml", /^namespace: ecom-prod$/m, "namespace: ecom-prod\nnamePrefix: shop-");
+    repo.commit("prefix");
+    const rendered = render(repo.root);
+    expect(rendered.status, rendered.stderr).toBe(0);
+    expect(repo.changedFiles()).toEqual(["overlays/prod/derived/storefront-config.yaml"]);
+    expect(repo.changedLines().filter((l) => l.startsWith("+"))).toEqual(["+  MEDUSA_BACKEND_URL: http://shop-medusa:9000"]);
+    const plan = runCommand(process.execPath, [join(repo.root, "scripts/deploy.ts"), "prod", "--plan"], repo.root);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/^\d\. migration: Job\/shop-medusa-migrate-[0-9a-f]{7} \(then wait for Job shop-medusa-migrate-[0-9a-f]{7}\)$/m);
   });
 
   it("a broken limit fails the render, naming file, object and field, and writes nothing", () => {

@@ -11,8 +11,8 @@ import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { judgeOverlay } from "../../scripts/lib/render-check.ts";
-import { BUNDLE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.js";
-import { parseAll, tool } from "../support/tools.js";
+import { BUNDLE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
+import { parseAll, tool } from "../support/tools.ts";
 
 const copies: RepoCopy[] = [];
 afterEach(() => {

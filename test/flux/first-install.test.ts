@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { checkFirstInstall, formatFinding, type Phase } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
-import { REPO_ROOT } from "../support/tools.js";
-import { buildFluxTool, fluxKustomizations, fluxObjects, type FluxKustomization, type FluxTool } from "./flux-build.js";
+import { REPO_ROOT } from "../support/tools.ts";
+import { buildFluxTool, fluxKustomizations, fluxObjects, type FluxKustomization, type FluxTool } from "./flux-build.ts";
 
 const TWO_PHASE = "flux/two-phase/ks.yaml";
 const ksFiles = readdirSync(resolve(REPO_ROOT, "flux"), { recursive: true, encoding: "utf8" })

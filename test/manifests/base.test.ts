@@ -1,10 +1,10 @@
 /** base/ is the reference rendered once: its values are the reference's table values. */
 import { describe, expect, it } from "vitest";
-import { built } from "../support/builds.js";
-import { expectResources, migrationJobs, registerCommonInvariants } from "../support/invariants.js";
-import { all, container, find, hostsFor, podSpec, tlsHosts } from "../support/k8s.js";
-import { APPS, INGRESS, MIGRATION_JOB_BASE, RESOURCES } from "../support/reference.js";
-import { objectId } from "../support/tools.js";
+import { built } from "../support/builds.ts";
+import { expectResources, migrationJobs, registerCommonInvariants } from "../support/invariants.ts";
+import { all, container, find, hostsFor, podSpec, tlsHosts } from "../support/k8s.ts";
+import { APPS, INGRESS, MIGRATION_JOB_BASE, RESOURCES } from "../support/reference.ts";
+import { objectId } from "../support/tools.ts";
 
 const objects = () => built("base").objects;
 

@@ -3,11 +3,11 @@
  * if no overlay happens to use it, and none depends on what a particular overlay adds.
  */
 import { describe, expect, it } from "vitest";
-import { built, componentDirs, componentTarget } from "../support/builds.js";
-import { expectResources, registerCommonInvariants } from "../support/invariants.js";
-import { all, commandLine, container, effectiveEnv, find, podSpec } from "../support/k8s.js";
-import { APPS, MEDUSA_IMAGE, RESOURCES, SEED_COMMAND, SEED_JOB } from "../support/reference.js";
-import { objectId, type K8sObject } from "../support/tools.js";
+import { built, componentDirs, componentTarget } from "../support/builds.ts";
+import { expectResources, registerCommonInvariants } from "../support/invariants.ts";
+import { all, commandLine, container, effectiveEnv, find, podSpec } from "../support/k8s.ts";
+import { APPS, MEDUSA_IMAGE, RESOURCES, SEED_COMMAND, SEED_JOB } from "../support/reference.ts";
+import { objectId, type K8sObject } from "../support/tools.ts";
 import { keysOf, SECRET_NAMES } from "../../scripts/lib/secret-keys.ts";
 
 type Check = (objects: K8sObject[]) => void;

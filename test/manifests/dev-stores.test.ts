@@ -6,10 +6,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { serviceOfUrl } from "../../scripts/lib/first-install.ts";
-import { built } from "../support/builds.js";
-import { containersOf, effectiveEnv, find, ingressRules, podSpec, probePort, type Container } from "../support/k8s.js";
-import { APPS } from "../support/reference.js";
-import { objectId, type K8sObject } from "../support/tools.js";
+import { built } from "../support/builds.ts";
+import { containersOf, effectiveEnv, find, ingressRules, podSpec, probePort, type Container } from "../support/k8s.ts";
+import { APPS } from "../support/reference.ts";
+import { objectId, type K8sObject } from "../support/tools.ts";
 
 const DEV = "overlays/dev";
 const objects = (): K8sObject[] => built(DEV).objects;

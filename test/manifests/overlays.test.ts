@@ -7,8 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isScalar, parseDocument } from "yaml";
-import { built, overlayDirs } from "../support/builds.js";
-import { expectResources, migrationJobs, registerCommonInvariants } from "../support/invariants.js";
+import { built, overlayDirs } from "../support/builds.ts";
+import { expectResources, migrationJobs, registerCommonInvariants } from "../support/invariants.ts";
 import {
   all,
   commandLine,
@@ -24,7 +24,7 @@ import {
   podSpec,
   tlsHosts,
   workloads,
-} from "../support/k8s.js";
+} from "../support/k8s.ts";
 import {
   APP_IMAGE_PREFIX,
   APPS,
@@ -34,9 +34,9 @@ import {
   RESOURCES,
   SEED_COMMAND,
   SEED_JOB,
-  SHORT_SHA,
-} from "../support/reference.js";
-import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.js";
+} from "../support/reference.ts";
+import { SHORT_SHA } from "../../functions/src/shop-objects.ts";
+import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 
 const DEV_ONLY_LABEL = "ecom.ekenheim.dev/dev-only-credentials";

@@ -8,9 +8,9 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { howToFindTag, parsePublishedImages, readPublishedImages, unpublishedProblem } from "../../scripts/lib/published-images.ts";
 import { APP_IMAGES } from "../../scripts/lib/set-image.ts";
-import { built, overlayDirs } from "../support/builds.js";
-import { containersOf, imageRepo, imageTag, workloads } from "../support/k8s.js";
-import { REPO_ROOT } from "../support/tools.js";
+import { built, overlayDirs } from "../support/builds.ts";
+import { containersOf, imageRepo, imageTag, workloads } from "../support/k8s.ts";
+import { REPO_ROOT } from "../support/tools.ts";
 
 const table = readPublishedImages(REPO_ROOT);
 

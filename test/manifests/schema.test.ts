@@ -3,8 +3,8 @@
  * the API server would reject or silently mangle.
  */
 import { describe, expect, it } from "vitest";
-import { ALLOWED_WITHOUT_SCHEMA, validateObject } from "../support/schema.js";
-import type { K8sObject } from "../support/tools.js";
+import { ALLOWED_WITHOUT_SCHEMA, validateObject } from "../support/schema.ts";
+import type { K8sObject } from "../support/tools.ts";
 
 function deployment(): K8sObject & { spec: any } {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describePhases, jobOutcome, planDeploy, unsubstituted, type Phase } from "../../scripts/lib/deploy-plan.ts";
 import { providedSecrets, referencedSecrets, type KubeObject } from "../../scripts/lib/overlay.ts";
-import { built, overlayDirs } from "../support/builds.js";
+import { built, overlayDirs } from "../support/builds.ts";
 
 const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "v1", kind, metadata: { name }, ...extra });
 const names = (p: Phase) => p.objects.map((o) => `${o.kind}/${o.metadata.name}`);

@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { opensslArgs, tlsTargets } from "../../scripts/lib/dev-tls.ts";
 import { provisionedSecretsOf, type KubeObject } from "../../scripts/lib/overlay.ts";
-import { built } from "../support/builds.js";
-import { ingressRules, find } from "../support/k8s.js";
-import { REPO_ROOT, tool } from "../support/tools.js";
+import { built } from "../support/builds.ts";
+import { ingressRules, find } from "../support/k8s.ts";
+import { REPO_ROOT, tool } from "../support/tools.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ecom-dev-tls-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

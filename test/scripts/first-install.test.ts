@@ -8,8 +8,8 @@ import { describe, expect, it } from "vitest";
 import { planDeploy } from "../../scripts/lib/deploy-plan.ts";
 import { checkFirstInstall, formatFinding, podReferences, serviceOfUrl, type KubeObject, type Phase } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
-import { built, overlayDirs } from "../support/builds.js";
-import { REPO_ROOT } from "../support/tools.js";
+import { built, overlayDirs } from "../support/builds.ts";
+import { REPO_ROOT } from "../support/tools.ts";
 
 const provisionedFor = (overlay: string): string[] => {
   const file = `${overlay}/policy/policy.yaml`;

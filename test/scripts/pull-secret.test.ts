@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { credentialProblem, dockerConfigJson } from "../../scripts/lib/pull-secret.ts";
 import { namespaceOf, pullSecretName } from "../../scripts/lib/overlay.ts";
-import { built } from "../support/builds.js";
-import { REPO_ROOT } from "../support/tools.js";
+import { built } from "../support/builds.ts";
+import { REPO_ROOT } from "../support/tools.ts";
 
 describe("image pull secret", () => {
   it("builds the .dockerconfigjson kubectl would", () => {

@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { keysOf, SECRET_NAMES } from "../../scripts/lib/secret-keys.ts";
-import { built } from "../support/builds.js";
-import { find } from "../support/k8s.js";
-import { REPO_ROOT } from "../support/tools.js";
+import { built } from "../support/builds.ts";
+import { find } from "../support/k8s.ts";
+import { REPO_ROOT } from "../support/tools.ts";
 
 describe("secret keys", () => {
   for (const name of SECRET_NAMES) {

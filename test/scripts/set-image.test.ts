@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { APP_IMAGES, setImageTag, shaProblem, unexpectedChanges } from "../../scripts/lib/set-image.ts";
-import { REPO_ROOT, tool } from "../support/tools.js";
+import { REPO_ROOT, tool } from "../support/tools.ts";
 
 const PROD = readFileSync(join(REPO_ROOT, "overlays/prod/kustomization.yaml"), "utf8");
 

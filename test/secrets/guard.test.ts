@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeFindings, pathPattern, scan } from "../../scripts/lib/gitleaks.ts";
-import { allBuilds, built } from "../support/builds.js";
-import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.js";
+import { allBuilds, built } from "../support/builds.ts";
+import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.ts";
 
 const CONFIG = join(REPO_ROOT, ".gitleaks.toml");
 const DEV_ONLY_LABEL = "ecom.ekenheim.dev/dev-only-credentials";

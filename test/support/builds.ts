@@ -1,9 +1,9 @@
 /** Test-side access to the builds made once by global-setup.ts. */
 import { inject } from "vitest";
-import type { BuildResults } from "./targets.js";
-import { parseAll, type K8sObject } from "./tools.js";
+import type { BuildResults } from "./targets.ts";
+import { parseAll, type K8sObject } from "./tools.ts";
 
-export { componentDirs, componentTarget, overlayDirs, REQUIRED_OVERLAYS } from "./targets.js";
+export { componentDirs, componentTarget, overlayDirs, REQUIRED_OVERLAYS } from "./targets.ts";
 
 export function allBuilds(): BuildResults {
   const builds = inject("manifestBuilds");

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { buildEverything } from "./targets.js";
-import { tool } from "./tools.js";
+import { buildEverything } from "./targets.ts";
+import { tool } from "./tools.ts";
 
 export default function setup(project: TestProject): () => void {
   // Resolve every tool up front: a missing one aborts the whole run with install instructions.

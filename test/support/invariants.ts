@@ -3,7 +3,8 @@
  * reference no environment may change. Registered per target by the test files.
  */
 import { expect, it } from "vitest";
-import { built } from "./builds.js";
+import { isMigrationJob } from "../../functions/src/shop-objects.ts";
+import { built } from "./builds.ts";
 import {
   all,
   commandLine,
@@ -21,9 +22,9 @@ import {
   quantity,
   workloads,
   type Container,
-} from "./k8s.js";
-import { APP_IMAGE_PREFIX, APPS, INGRESS, MIGRATE_COMMAND, pullSecretFor, type ResourceRow } from "./reference.js";
-import { objectId, type K8sObject } from "./tools.js";
+} from "./k8s.ts";
+import { APP_IMAGE_PREFIX, APPS, INGRESS, MIGRATE_COMMAND, pullSecretFor, type ResourceRow } from "./reference.ts";
+import { objectId, type K8sObject } from "./tools.ts";
 
 export function expectResources(where: string, c: Container, row: ResourceRow): void {
   const r = c.resources ?? {};
@@ -42,10 +43,8 @@ export function expectResources(where: string, c: Container, row: ResourceRow): 
   expect(got, `${where} resources ${JSON.stringify(r)} vs reference ${JSON.stringify(row)}`).toEqual(want);
 }
 
-/** The migration Job, whatever suffix the overlay gave it. */
-export function migrationJobs(objects: K8sObject[]): K8sObject[] {
-  return all(objects, "Job").filter((j) => /^medusa-migrate(-|$)/.test(j.metadata.name));
-}
+/** The migration Job, whatever prefix or suffix the overlay gave it. */
+export const migrationJobs = (objects: K8sObject[]): K8sObject[] => objects.filter(isMigrationJob);
 
 export function registerCommonInvariants(target: string): void {
   const objects = (): K8sObject[] => built(target).objects;

@@ -1,5 +1,6 @@
 /** Small readers over built objects, so assertions can say what is wrong instead of "undefined". */
-import { objectId, type K8sObject } from "./tools.js";
+import { containersOf as sharedContainersOf, podReferences, podSpecOf } from "../../functions/src/shop-objects.ts";
+import { objectId, type K8sObject } from "./tools.ts";
 
 export interface Container {
   name: string;
@@ -32,8 +33,6 @@ export interface PodSpec {
   [k: string]: unknown;
 }
 
-export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod"] as const;
-
 export function ids(objects: K8sObject[]): string {
   return objects.map(objectId).join("\n  ");
 }
@@ -53,15 +52,13 @@ export function maybeFind(objects: K8sObject[], kind: string, name: string): K8s
 }
 
 export function podSpec(o: K8sObject): PodSpec {
-  const spec = o.spec as Record<string, any> | undefined;
-  const ps =
-    o.kind === "Pod" ? spec : o.kind === "CronJob" ? spec?.jobTemplate?.spec?.template?.spec : spec?.template?.spec;
+  const ps = podSpecOf(o)?.spec;
   if (!ps) throw new Error(`${objectId(o)} has no pod spec`);
-  return ps as PodSpec;
+  return ps as unknown as PodSpec;
 }
 
 export function workloads(objects: K8sObject[]): K8sObject[] {
-  return objects.filter((o) => (WORKLOAD_KINDS as readonly string[]).includes(o.kind));
+  return objects.filter((o) => podSpecOf(o) !== undefined);
 }
 
 export interface Located {
@@ -71,11 +68,12 @@ export interface Located {
 }
 
 export function containersOf(o: K8sObject): Located[] {
-  const ps = podSpec(o);
-  return [
-    ...(ps.initContainers ?? []).map((c) => ({ where: `${objectId(o)} initContainer ${c.name}`, container: c, init: true })),
-    ...(ps.containers ?? []).map((c) => ({ where: `${objectId(o)} container ${c.name}`, container: c, init: false })),
-  ];
+  podSpec(o);
+  return sharedContainersOf(o).map(({ container: c, init }) => ({
+    where: `${objectId(o)} ${init ? "initContainer" : "container"} ${c.name}`,
+    container: c as unknown as Container,
+    init,
+  }));
 }
 
 export function container(o: K8sObject, name: string): Container {
@@ -123,30 +121,14 @@ export function commandLine(c: Container): string[] {
   return [...(c.command ?? []), ...(c.args ?? [])];
 }
 
-/** Every ConfigMap and Secret name a pod spec refers to, with where it is referred from. */
+/** Every ConfigMap and Secret name a pod spec refers to (image pull secrets aside), with the field that names it. */
 export function podRefs(o: K8sObject): { configMaps: Map<string, string>; secrets: Map<string, string> } {
+  podSpec(o);
   const configMaps = new Map<string, string>();
   const secrets = new Map<string, string>();
-  const ps = podSpec(o);
-  for (const { where, container: c } of containersOf(o)) {
-    for (const ef of c.envFrom ?? []) {
-      if (ef.configMapRef) configMaps.set(ef.configMapRef.name, `${where} envFrom`);
-      if (ef.secretRef) secrets.set(ef.secretRef.name, `${where} envFrom`);
-    }
-    for (const e of c.env ?? []) {
-      const cm = e.valueFrom?.configMapKeyRef;
-      const s = e.valueFrom?.secretKeyRef;
-      if (cm?.name) configMaps.set(cm.name, `${where} env ${e.name}`);
-      if (s?.name) secrets.set(s.name, `${where} env ${e.name}`);
-    }
-  }
-  for (const v of ps.volumes ?? []) {
-    if (v.configMap) configMaps.set(v.configMap.name, `${objectId(o)} volume ${v.name}`);
-    if (v.secret) secrets.set(v.secret.secretName, `${objectId(o)} volume ${v.name}`);
-    for (const src of v.projected?.sources ?? []) {
-      if (src.configMap) configMaps.set(src.configMap.name, `${objectId(o)} volume ${v.name}`);
-      if (src.secret) secrets.set(src.secret.name, `${objectId(o)} volume ${v.name}`);
-    }
+  for (const r of podReferences(o)) {
+    if (r.via === "imagePullSecrets") continue;
+    (r.kind === "ConfigMap" ? configMaps : secrets).set(r.name, `${objectId(o)} ${r.field}`);
   }
   return { configMaps, secrets };
 }

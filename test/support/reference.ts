@@ -70,4 +70,3 @@ export const APPS = {
 
 export const MIGRATE_COMMAND = [MEDUSA_CLI, "db:migrate"];
 export const SEED_COMMAND = [MEDUSA_CLI, "exec", "./src/scripts/seed.js"];
-export const SHORT_SHA = /^[0-9a-f]{7}$/;

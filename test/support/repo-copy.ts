@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { REPO_ROOT } from "./tools.js";
+import { REPO_ROOT } from "./tools.ts";
 
 export const BUNDLE = join(REPO_ROOT, "functions", "dist", "ecom-fn.mjs");
 
@@ -42,6 +42,12 @@ export class RepoCopy {
   commit(message: string): void {
     this.git("add", "-A");
     this.git("commit", "-q", "--allow-empty", "-m", message);
+  }
+
+  /** The day-2 commands import their dependencies (yaml) from the repository's node_modules. */
+  linkNodeModules(): void {
+    symlinkSync(join(REPO_ROOT, "node_modules"), join(this.root, "node_modules"));
+    appendFileSync(join(this.root, ".git", "info", "exclude"), "/node_modules\n");
   }
 
   read(file: string): string {

@@ -9,7 +9,7 @@
  *    must be a field of the Go type, with the right JSON type. This is the "strict" half.
  */
 import * as k8s from "@kubernetes/client-node";
-import { objectId, type K8sObject } from "./tools.js";
+import { objectId, type K8sObject } from "./tools.ts";
 
 /**
  * Kinds that no built-in schema covers (CRDs). Each entry needs a reason; anything else without a schema

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse } from "yaml";
-import { kubectlKustomize, kustomizeBuild, REPO_ROOT } from "./tools.js";
+import { kubectlKustomize, kustomizeBuild, REPO_ROOT } from "./tools.ts";
 
 export interface ToolOutput {
   ok: boolean;

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { checkBakedUrls } from "../../src/baked-urls.js";
-import { deriveCors } from "../../src/cors.js";
-import type { KubeObject } from "../../src/kube.js";
-import { type Rule, policy, shop, view } from "./helpers.js";
+import { checkBakedUrls } from "../../src/baked-urls.ts";
+import { deriveCors } from "../../src/cors.ts";
+import type { KubeObject } from "../../src/kube.ts";
+import { type Rule, policy, shop, view } from "./helpers.ts";
 
 const BUILT_FOR = {
   medusa: { BACKEND_URL: "https://admin.example.com" },

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { parse, stringify } from "yaml";
-import { applyToBuild } from "../../src/built-edits.js";
-import { builtView } from "../../src/built-view.js";
-import { derive } from "../../src/derive.js";
-import { readResourceList, writeResourceList } from "../../src/resource-list.js";
-import { policy, shop } from "./helpers.js";
+import { applyToBuild } from "../../src/built-edits.ts";
+import { builtView } from "../../src/built-view.ts";
+import { derive } from "../../src/derive.ts";
+import { readResourceList, writeResourceList } from "../../src/resource-list.ts";
+import { policy, shop } from "./helpers.ts";
 
 function built(namespace: string, storeCors: string) {
   const objects: any[] = shop().map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));

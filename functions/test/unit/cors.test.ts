@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { deriveCors } from "../../src/cors.js";
-import { TWO_HOSTS, ingress, policy, service, shop, view } from "./helpers.js";
+import { deriveCors } from "../../src/cors.ts";
+import { TWO_HOSTS, ingress, policy, service, shop, view } from "./helpers.ts";
 
 const derive = (objects = shop(), p = policy(), opts = {}) => deriveCors(view(objects, opts), p);
 

@@ -1,6 +1,6 @@
-import type { KubeObject } from "../../src/kube.js";
-import type { OverlayView } from "../../src/overlay-view.js";
-import { type Policy, parsePolicy } from "../../src/policy.js";
+import type { KubeObject } from "../../src/kube.ts";
+import type { OverlayView } from "../../src/overlay-view.ts";
+import { type Policy, parsePolicy } from "../../src/policy.ts";
 
 /** A hand-built overlay: objects as a build would emit them, and optional source files per node. */
 export function view(objects: KubeObject[], opts: { namePrefix?: string; nameSuffix?: string; files?: Map<object, string> } = {}): OverlayView {

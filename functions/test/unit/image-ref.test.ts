@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { formatImageRef, parseImageRef } from "../../src/image-ref.js";
+import { formatImageRef, parseImageRef } from "../../src/image-ref.ts";
 
 describe("parseImageRef", () => {
   test.each([

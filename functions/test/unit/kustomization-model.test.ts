@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { applyJsonPatch, operationsProblem } from "../../src/json-patch.js";
-import { refusalsOf } from "../../src/kustomization-model.js";
+import { applyJsonPatch, operationsProblem } from "../../src/json-patch.ts";
+import { refusalsOf } from "../../src/kustomization-model.ts";
 
 const refused = (k: unknown, isRoot = true) => refusalsOf(k, "overlays/x/kustomization.yaml", isRoot).map((r) => r.field?.path);
 

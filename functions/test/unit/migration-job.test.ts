@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { planMigrationJob } from "../../src/migration-job.js";
-import { migrationJob, policy, shop, view } from "./helpers.js";
+import { planMigrationJob } from "../../src/migration-job.ts";
+import { migrationJob, policy, shop, view } from "./helpers.ts";
 
 const pinned = policy({ requirePinnedSha: true });
 const plan = (objects = shop(), p = policy(), opts = {}) => planMigrationJob(view(objects, opts), p);

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { PackageIndex, composeOverlay } from "../../src/package-view.js";
-import { newItem } from "../../src/resource-list.js";
-import { validateResources } from "../../src/resource-limits.js";
-import { policy } from "./helpers.js";
+import { PackageIndex, composeOverlay } from "../../src/package-view.ts";
+import { newItem } from "../../src/resource-list.ts";
+import { validateResources } from "../../src/resource-limits.ts";
+import { policy } from "./helpers.ts";
 
 /** Package files as kpt hands them over: one item per document, each annotated with its path. */
 function pkg(files: Record<string, string>): PackageIndex {

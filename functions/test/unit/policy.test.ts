@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { DEFAULT_INIT_CONTAINER_BOUNDS, DEFAULT_WORKLOAD_BOUNDS, isPolicyObject, parsePolicy } from "../../src/policy.js";
+import { DEFAULT_INIT_CONTAINER_BOUNDS, DEFAULT_WORKLOAD_BOUNDS, isPolicyObject, parsePolicy } from "../../src/policy.ts";
 
 const doc = (spec: unknown, extra: Record<string, unknown> = {}) => ({
   apiVersion: "fn.ecom.ekenheim.dev/v1alpha1",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { parseQuantity } from "../../src/quantity.js";
+import { parseQuantity } from "../../src/quantity.ts";
 
 const NANO = 10n ** 9n;
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { editable, newItem, readResourceList, writeResourceList } from "../../src/resource-list.js";
-import { error } from "../../src/results.js";
-import { setString } from "../../src/yaml-edit.js";
+import { editable, newItem, readResourceList, writeResourceList } from "../../src/resource-list.ts";
+import { error } from "../../src/results.ts";
+import { setString } from "../../src/yaml-edit.ts";
 
 // The layout kpt sends: items at column 0, a file's header comment on the `- ` line, kpt's own
 // annotation quoting, and values whose quoting only survives if nobody re-serialises them.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { parse, parseDocument } from "yaml";
-import { readsAsString, setString, setStringMap } from "../../src/yaml-edit.js";
+import { readsAsString, setString, setStringMap } from "../../src/yaml-edit.ts";
 
 describe("readsAsString", () => {
   // Each reads as a boolean, number or null under YAML 1.1 (kubectl, kustomize), 1.2, or both.
