@@ -8,12 +8,12 @@ export default defineConfig({
     // vitest's summary for people, then one plain "Tests: N passed, N failed, N skipped" line for CI.
     reporters: ["default", "./test/support/summary-reporter.ts"],
     // Two projects so that each global setup runs only when one of its tests is selected: the
-    // cluster one starts a real control plane, which `vitest run test/manifests` should not wait for.
+    // cluster one starts a real control plane, which the fast tier (`npm run test:fast`) should not wait for.
     projects: [
       {
         extends: true,
         test: {
-          name: "manifests",
+          name: "fast",
           include: ["functions/test/**/*.test.ts", "test/**/*.test.ts"],
           exclude: [...configDefaults.exclude, "test/cluster/**"],
           globalSetup: ["test/support/global-setup.ts"],

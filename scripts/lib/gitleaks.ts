@@ -3,12 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { goInstalledTool } from "./find-tool.ts";
-
-/** The version .ci/run installs; keep the two in step. */
-export const GITLEAKS_VERSION = "v8.30.1";
-
-const INSTALL = `go install github.com/zricethezav/gitleaks/v8@${GITLEAKS_VERSION} (bash .ci/run does it), or set GITLEAKS=/path/to/gitleaks`;
+import { goInstalledTool, SETUP_HINT } from "./find-tool.ts";
 
 export interface Finding {
   RuleID: string;
@@ -20,7 +15,7 @@ export interface Finding {
 export function gitleaksBinary(): string {
   const found = goInstalledTool("gitleaks", "GITLEAKS");
   if ("path" in found) return found.path;
-  throw new Error(`gitleaks not found (${found.missing}); ${INSTALL}`);
+  throw new Error(`gitleaks not found (${found.missing}); ${SETUP_HINT}, or set GITLEAKS=/path/to/gitleaks`);
 }
 
 /** A gitleaks path regex matching exactly a `git ls-files --directory` entry (`dir/` covers what is under it). */

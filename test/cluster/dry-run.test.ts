@@ -10,10 +10,10 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { componentDirs, componentKustomization } from "../support/targets.js";
-import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.js";
-import { buildFluxTool, fluxKustomizations, fluxObjects, type FluxTool } from "../flux/flux-build.js";
-import { buildInNamespace, ensureNamespaces, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.js";
+import { componentDirs, componentKustomization } from "../support/targets.ts";
+import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { fluxTool, fluxKustomizations, fluxObjects, type FluxTool } from "../flux/flux-build.ts";
+import { buildInNamespace, ensureNamespaces, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.ts";
 
 /**
  * CRDs of the operators a component targets, taken from the operator's own Go module at the release
@@ -86,9 +86,8 @@ describe("every component on base, in a namespace of its own", () => {
 describe("every Flux Kustomization under flux/, after Flux's build and substitution", () => {
   let tool: FluxTool;
   beforeAll(() => {
-    tool = buildFluxTool();
+    tool = fluxTool();
   });
-  afterAll(() => tool?.cleanup());
 
   const ksFiles = readdirSync(resolve(REPO_ROOT, "flux"), { recursive: true, encoding: "utf8" })
     .filter((f) => /(^|\/)ks\.yaml$/.test(f))

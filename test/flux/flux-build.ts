@@ -1,38 +1,30 @@
 /**
- * Builds tools/flux-build (Flux's own kustomize and postBuild code, see its main.go) and runs it.
- * Built from source on every run so the tests never use a stale binary; Go's build cache makes
- * that cheap after the first time (`.ci/run` warms it before `npm test`).
+ * Runs tools/flux-build (Flux's own kustomize and postBuild code, see its main.go), which
+ * tools/setup.sh builds into .cache/tools/ (`npm test` runs it first). A binary older than its
+ * sources is refused, so a test never runs a stale build.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.js";
+import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
 
 export const SOURCE = "flux/source.yaml";
 export const CLUSTER_VARS = "test/flux/cluster-vars.yaml";
 
+const TOOL_SOURCE = join(REPO_ROOT, "tools", "flux-build");
+const TOOL_BINARY = join(REPO_ROOT, ".cache", "tools", "flux-build");
+
 export interface FluxTool {
   bin: string;
-  cleanup: () => void;
 }
 
-export function buildFluxTool(): FluxTool {
-  const dir = mkdtempSync(join(tmpdir(), "flux-build-"));
-  const bin = join(dir, "flux-build");
-  try {
-    execFileSync("go", ["build", "-o", bin, "."], {
-      cwd: resolve(REPO_ROOT, "tools/flux-build"),
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    rmSync(dir, { recursive: true, force: true });
-    // A Flux test that cannot build the tool must fail: skipping would look like a pass in CI.
-    throw new Error(`\n\n*** cannot build tools/flux-build with \`go build\` (Go and the module proxy are needed; \`bash .ci/run\` sets both up):\n${e.stderr || e.message}\n`);
-  }
-  return { bin, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+export function fluxTool(): FluxTool {
+  // A Flux test that cannot run the tool must fail: skipping would look like a pass in CI.
+  if (!existsSync(TOOL_BINARY)) throw new Error(`\n\n*** ${TOOL_BINARY} is missing: run \`npm run setup\` (\`npm test\` does it first)\n`);
+  const built = statSync(TOOL_BINARY).mtimeMs;
+  const newer = readdirSync(TOOL_SOURCE).filter((f) => statSync(join(TOOL_SOURCE, f)).mtimeMs > built);
+  if (newer.length) throw new Error(`\n\n*** ${TOOL_BINARY} is older than tools/flux-build/${newer.join(", ")}: run \`npm run setup\`\n`);
+  return { bin: TOOL_BINARY };
 }
 
 export interface FluxRun {

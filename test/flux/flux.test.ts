@@ -7,14 +7,14 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { built } from "../support/builds.js";
-import { migrationJobs } from "../support/invariants.js";
-import { all, find, ingressRules, podRefs } from "../support/k8s.js";
-import { APPS } from "../support/reference.js";
-import { validateAll } from "../support/schema.js";
-import { objectId, parseAll, REPO_ROOT, type K8sObject } from "../support/tools.js";
-import { buildFluxTool, fluxBuild, fluxKustomizations, fluxObjects, SOURCE, type FluxTool } from "./flux-build.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { built } from "../support/builds.ts";
+import { migrationJobs } from "../support/invariants.ts";
+import { all, find, ingressRules, podRefs } from "../support/k8s.ts";
+import { APPS } from "../support/reference.ts";
+import { validateAll } from "../support/schema.ts";
+import { objectId, parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { fluxBuild, fluxTool, fluxKustomizations, fluxObjects, SOURCE, type FluxTool } from "./flux-build.ts";
 
 const PHASE_LABEL = "ecom.ekenheim.dev/phase";
 const TWO_PHASE = "flux/two-phase/ks.yaml";
@@ -37,9 +37,8 @@ function flux(file: string, name?: string): K8sObject[] {
 }
 
 beforeAll(() => {
-  tool = buildFluxTool();
+  tool = fluxTool();
 });
-afterAll(() => tool?.cleanup());
 
 const byId = (objects: K8sObject[]): Map<string, K8sObject> => new Map(objects.map((o) => [objectId(o), o]));
 const ids = (objects: K8sObject[]): string[] => objects.map(objectId).sort();

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { goInstalledTool, onPath } from "../../scripts/lib/find-tool.ts";
+import { goInstalledTool, onPath, SETUP_HINT } from "../../scripts/lib/find-tool.ts";
+import { toolVersion } from "../../scripts/lib/tool-versions.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -13,17 +14,15 @@ export interface K8sObject {
   [k: string]: unknown;
 }
 
-const INSTALL_HINT: Record<string, string> = {
-  kustomize:
-    "Install the standalone kustomize CLI with `go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0` and put $(go env GOPATH)/bin on PATH " +
-    "(or set KUSTOMIZE=/path/to/kustomize). `bash .ci/run` does this for you.",
-  kubectl: "Install kubectl v1.32 (its built-in `kubectl kustomize` is kustomize v5.5.0). `bash .ci/run` checks for it.",
-  kpt: "Install kpt 1.0.0-beta.x and put it on PATH. `bash .ci/run` checks for it.",
+const INSTALL_HINT: Record<string, () => string> = {
+  kustomize: () => `The standalone kustomize CLI ${toolVersion("KUSTOMIZE_VERSION")}: ${SETUP_HINT} (or set KUSTOMIZE=/path/to/kustomize).`,
+  kubectl: () => `Install kubectl ${toolVersion("KUBECTL_VERSION")} (its built-in \`kubectl kustomize\` is kustomize ${toolVersion("KUSTOMIZE_VERSION")}); \`npm run setup\` checks for it.`,
+  kpt: () => `Install kpt ${toolVersion("KPT_VERSION")} and put it on PATH; \`npm run setup\` checks for it.`,
 };
 
 function missing(name: string, detail: string): never {
   // A missing tool must fail the run: a skipped manifest test looks exactly like a passing one in CI.
-  throw new Error(`\n\n*** required tool '${name}' not found (${detail}).\n*** ${INSTALL_HINT[name]}\n`);
+  throw new Error(`\n\n*** required tool '${name}' not found (${detail}).\n*** ${INSTALL_HINT[name]!()}\n`);
 }
 
 const cache = new Map<string, string>();

@@ -67,6 +67,13 @@ cmd_build() {
   tmp="$(mktemp -d "$BIN_CACHE/.build.XXXXXX")"
   start="$(date +%s)"
   log "building kube-apiserver and kube-controller-manager $K8S_VERSION and etcd $ETCD_VERSION (cold: about 7-10 minutes on 2 cores)"
+  # Go prints nothing while it compiles; a line a minute shows the build is alive and how far along.
+  (
+    while sleep 60; do
+      log "still building: $((($(date +%s) - start) / 60)) of about 10 minutes (go build cache: $(du -sh "$(go env GOCACHE)" 2>/dev/null | cut -f1))"
+    done
+  ) >/dev/null &
+  local heartbeat=$!
   (
     cd "$HERE"
     export CGO_ENABLED=0
@@ -75,9 +82,11 @@ cmd_build() {
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
     nice -n 10 go build -trimpath -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3
   ) || {
+    kill "$heartbeat" 2>/dev/null || true
     rm -rf "$tmp"
     die "building the control plane failed (output above)"
   }
+  kill "$heartbeat" 2>/dev/null || true
   secs=$(($(date +%s) - start))
   echo "$secs" >"$tmp/build-seconds"
   rm -rf "$dir"

@@ -1,0 +1,37 @@
+/** tools/versions.env is the one place a tool version is pinned: no script, workflow or test repeats one. */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseVersions, VERSIONS_FILE } from "../../scripts/lib/tool-versions.ts";
+import { REPO_ROOT } from "../support/tools.ts";
+
+const CODE = /(^|\/)(run|Dockerfile)$|\.(sh|ts|mjs|ya?ml|json)$/;
+
+describe("tools/versions.env", () => {
+  const pins = parseVersions(readFileSync(VERSIONS_FILE, "utf8"));
+
+  it("pins kustomize, gitleaks, kube-score, Checkov, kubectl and kpt", () => {
+    expect(Object.keys(pins).sort()).toEqual(
+      ["CHECKOV_VERSION", "GITLEAKS_VERSION", "KPT_VERSION", "KUBECTL_VERSION", "KUBE_SCORE_VERSION", "KUSTOMIZE_VERSION"],
+    );
+  });
+
+  it("is the only file of code or CI configuration that names those versions", () => {
+    const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" })
+      .split("\n")
+      .filter((f) => CODE.test(f) && !f.startsWith("functions/test/fixtures/") && !f.endsWith("package-lock.json"));
+    expect(files.length, "files scanned").toBeGreaterThan(20);
+    const copies = files.flatMap((f) => {
+      const text = readFileSync(join(REPO_ROOT, f), "utf8");
+      return Object.entries(pins).filter(([, v]) => text.includes(v)).map(([k, v]) => `${f}: ${v} (${k})`);
+    });
+    expect(copies).toEqual([]);
+  });
+
+  it("refuses a line that is not KEY=VALUE", () => {
+    expect(parseVersions("# a comment\n\nTOOL_VERSION=v1.2.3\n")).toEqual({ TOOL_VERSION: "v1.2.3" });
+    expect(() => parseVersions("TOOL_VERSION=v1.2.3\ntool 1.0\n")).toThrow(/tools\/versions\.env:2: expected KEY=VALUE/);
+    expect(() => parseVersions('TOOL_VERSION="1.2.3"')).toThrow(/plain value/);
+  });
+});
