@@ -82,6 +82,8 @@ class Composer {
   /** A component (`accumulated` given) adds to and transforms the objects its parent has accumulated so far. */
   build(dir: string, stack: string[], isRoot = false, accumulated?: KubeObject[]): Built {
     const kItem = this.index.kustomization(dir);
+    // The overlay's own derived/ component: this run writes it, so until the first render it may not exist.
+    if (!kItem && accumulated && this.ownFiles.has(posix.join(dir, "kustomization.yaml"))) return { objects: accumulated, prefix: "", suffix: "" };
     if (!kItem) {
       this.results.push(error(`no kustomization.yaml in ${dir} (or it is excluded by .krmignore)`));
       return { objects: [], prefix: "", suffix: "" };

@@ -87,4 +87,26 @@ spec:
       ["spec.template.spec.containers[0].resources.limits.memory", "overlays/prod/resources.yaml"],
     ]);
   });
+
+  // kustomize applies a Component to what the including kustomization has accumulated so far.
+  test("a component's patches apply to the including overlay's objects, and its resources join them", () => {
+    const component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nmetadata:\nresources:\n  - extra.yaml\npatches:\n  - path: replicas.yaml\n";
+    const replicas = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: medusa\nspec:\n  replicas: 3\n";
+    const extra = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n";
+    const { view, results } = composeOverlay(files("components:\n  - scale\n", {
+      "overlays/prod/scale/kustomization.yaml": component,
+      "overlays/prod/scale/replicas.yaml": replicas,
+      "overlays/prod/scale/extra.yaml": extra,
+    }), "overlays/prod");
+    expect(results).toEqual([]);
+    expect(view!.objects.map((o) => `${o.kind}/${o.metadata!.name}`)).toEqual(["Deployment/medusa", "ConfigMap/extra"]);
+    expect(view!.objects[0]!.spec.replicas).toBe(3);
+    expect(view!.fileOf(view!.objects[0]!.spec, "replicas")).toBe("overlays/prod/scale/replicas.yaml");
+  });
+
+  test("the function's own derived component may be missing (a first render creates it); any other may not", () => {
+    expect(composeOverlay(files("components:\n  - derived\n"), "overlays/prod").results).toEqual([]);
+    expect(composeOverlay(files("components:\n  - scale\n"), "overlays/prod").results.map((r) => r.message))
+      .toEqual(["no kustomization.yaml in overlays/prod/scale (or it is excluded by .krmignore)"]);
+  });
 });
