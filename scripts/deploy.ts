@@ -4,10 +4,12 @@
 import { parseArgs } from "node:util";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describePhases, jobOutcome, planDeploy, unsubstituted } from "./lib/deploy-plan.ts";
+import { CommandError, main } from "./lib/command.ts";
+import { describePhases, jobOutcome, planDeploy, unsubstituted } from "./lib/deploy.ts";
 import { checkFirstInstall, formatFinding } from "./lib/first-install.ts";
-import { buildOverlay, CommandError, kubectl, kubectlAsync, main, overlayDir, toYamlStream } from "./lib/kubectl.ts";
-import { namespaceOf, providedSecrets, provisionedSecretsOf, referencedSecrets, type KubeObject } from "./lib/overlay.ts";
+import { kubectl, kubectlAsync, toYamlStream } from "./lib/kubectl.ts";
+import { buildOverlay, namespaceOf, providedSecrets, provisionedSecretsOf, referencedSecrets, type KubeObject } from "./lib/overlay.ts";
+import { overlayDir } from "./lib/repo.ts";
 
 const USAGE = "usage: npm run deploy -- <env> [--timeout 10m] [--plan]";
 

@@ -9,8 +9,9 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { opensslArgs, tlsTargets } from "./lib/dev-tls.ts";
-import { buildOverlay, CommandError, main, REPO_ROOT } from "./lib/kubectl.ts";
-import { namespaceOf } from "./lib/overlay.ts";
+import { CommandError, main } from "./lib/command.ts";
+import { buildOverlay, namespaceOf } from "./lib/overlay.ts";
+import { REPO_ROOT } from "./lib/repo.ts";
 import { applyNamespace, applySecret } from "./lib/secret-apply.ts";
 
 const USAGE = "usage: npm run dev:tls -- [env] [--namespace NS]";

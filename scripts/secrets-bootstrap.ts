@@ -4,9 +4,9 @@
 // from the environment, else the cluster's current value, else a hidden prompt on a terminal.
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import { changedKeys, describePlan, planSecrets, type Plan, type PlanInput } from "./lib/bootstrap.ts";
-import { buildOverlay, CommandError, main } from "./lib/kubectl.ts";
-import { namespaceOf } from "./lib/overlay.ts";
+import { changedKeys, describePlan, planSecrets, type Plan, type PlanInput } from "./lib/secrets-bootstrap.ts";
+import { CommandError, main } from "./lib/command.ts";
+import { buildOverlay, namespaceOf } from "./lib/overlay.ts";
 import { promptHidden } from "./lib/prompt.ts";
 import { applyNamespace, applySecret, readSecret, requireNoShippedSecrets } from "./lib/secret-apply.ts";
 import { SECRET_NAMES } from "./lib/secret-keys.ts";

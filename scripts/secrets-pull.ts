@@ -2,10 +2,10 @@
 // Creates or updates the image pull secret of overlays/<env>, under the name the overlay's pod
 // specs use (set in one place, docs/secrets.md), from GHCR_USERNAME and GHCR_TOKEN.
 import { parseArgs } from "node:util";
-import { buildOverlay, CommandError, main } from "./lib/kubectl.ts";
-import { namespaceOf, pullSecretName } from "./lib/overlay.ts";
+import { CommandError, main } from "./lib/command.ts";
+import { buildOverlay, namespaceOf, pullSecretName } from "./lib/overlay.ts";
 import { promptHidden } from "./lib/prompt.ts";
-import { credentialProblem, dockerConfigJson, REGISTRY } from "./lib/pull-secret.ts";
+import { credentialProblem, dockerConfigJson, REGISTRY } from "./lib/secrets-pull.ts";
 import { applyNamespace, applySecret } from "./lib/secret-apply.ts";
 
 const USAGE = "usage: GHCR_USERNAME=… GHCR_TOKEN=… npm run secrets:pull -- <env> [--namespace NS]";

@@ -4,7 +4,8 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { CommandError, main, overlayDir, REPO_ROOT } from "./lib/kubectl.ts";
+import { CommandError, main } from "./lib/command.ts";
+import { overlayDir, REPO_ROOT } from "./lib/repo.ts";
 import { readPublishedImages, unpublishedProblem } from "./lib/published-images.ts";
 import { APP_IMAGES, isApp, setImageTag, shaProblem, unexpectedChanges } from "./lib/set-image.ts";
 

@@ -1,15 +1,8 @@
-/** Thin process helpers for the commands; all decisions live in the pure modules beside this one. */
+/** Runs kubectl for the commands; all decisions live in the pure modules beside this one. */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseAllDocuments } from "yaml";
+import { CommandError } from "./command.ts";
 import type { KubeObject } from "./overlay.ts";
 import { redact } from "./redact.ts";
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-export class CommandError extends Error {}
 
 export interface Ran {
   status: number;
@@ -40,35 +33,7 @@ export function kubectlAsync(args: string[], signal: AbortSignal): Promise<numbe
   });
 }
 
-export function overlayDir(env: string): string {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new CommandError(`'${env}' is not an overlay name (expected e.g. prod or dev)`);
-  const dir = join(REPO_ROOT, "overlays", env);
-  if (!existsSync(join(dir, "kustomization.yaml"))) throw new CommandError(`no overlay overlays/${env}/kustomization.yaml`);
-  return dir;
-}
-
-/** The overlay as Flux would build it: plain kustomize, no plugins. */
-export function buildOverlay(env: string): KubeObject[] {
-  const text = kubectl(["kustomize", overlayDir(env)]).stdout;
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null);
-}
-
 export function toYamlStream(objects: readonly KubeObject[]): string {
   // JSON is YAML; kubectl reads a stream of documents either way.
   return objects.map((o) => `---\n${JSON.stringify(o)}\n`).join("");
-}
-
-/** Exit with a message on stderr, no stack: these are operator errors. */
-export async function main(fn: () => Promise<void> | void): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof CommandError) {
-      console.error(`error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
-  }
 }

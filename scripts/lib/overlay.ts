@@ -1,12 +1,22 @@
-/** Facts the commands read from a built overlay instead of repeating them: it is the one source. */
-import { parse } from "yaml";
+/** An overlay built as Flux builds it, and the facts the commands read from it instead of repeating them. */
+import { parse, parseAllDocuments } from "yaml";
 import { podReferences } from "../../functions/src/shop-objects.ts";
+import { kubectl } from "./kubectl.ts";
+import { overlayDir } from "./repo.ts";
 
 export interface KubeObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [k: string]: unknown;
+}
+
+/** The overlay as Flux would build it: plain kustomize, no plugins. */
+export function buildOverlay(env: string): KubeObject[] {
+  const text = kubectl(["kustomize", overlayDir(env)]).stdout;
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
 }
 
 export function namespaceOf(objects: readonly KubeObject[]): string {

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CommandError, kubectl, toYamlStream } from "./kubectl.ts";
+import { CommandError } from "./command.ts";
+import { kubectl, toYamlStream } from "./kubectl.ts";
 import type { KubeObject } from "./overlay.ts";
 
 /** Decoded data of a Secret, or undefined when there is none. */

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { planDeploy } from "../../scripts/lib/deploy-plan.ts";
+import { planDeploy } from "../../scripts/lib/deploy.ts";
 import { checkFirstInstall, formatFinding, podReferences, serviceOfUrl, type KubeObject, type Phase } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { built, overlayDirs } from "../support/builds.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { changedKeys, describePlan, planSecrets, planValues, problemWith, type PlanInput } from "../../scripts/lib/bootstrap.ts";
+import { changedKeys, describePlan, planSecrets, planValues, problemWith, type PlanInput } from "../../scripts/lib/secrets-bootstrap.ts";
 import { keysOf, SECRET_KEYS } from "../../scripts/lib/secret-keys.ts";
 
 /** A complete, valid set of operator inputs. */

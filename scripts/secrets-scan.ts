@@ -2,8 +2,8 @@
 // The secret guard the test suite runs: gitleaks over the working tree and the git history.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { describeFindings, scan } from "./lib/gitleaks.ts";
-import { REPO_ROOT } from "./lib/kubectl.ts";
+import { describeFindings, scan } from "./lib/secrets-scan.ts";
+import { REPO_ROOT } from "./lib/repo.ts";
 
 const config = join(REPO_ROOT, ".gitleaks.toml");
 const findings = [...scan(REPO_ROOT, "dir", config), ...(existsSync(join(REPO_ROOT, ".git")) ? scan(REPO_ROOT, "git", config) : [])];

@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { describeFindings, pathPattern, scan } from "../../scripts/lib/gitleaks.ts";
+import { describeFindings, pathPattern, scan } from "../../scripts/lib/secrets-scan.ts";
 import { allBuilds, built } from "../support/builds.ts";
 import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.ts";
 

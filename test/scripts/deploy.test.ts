@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describePhases, jobOutcome, planDeploy, unsubstituted, type Phase } from "../../scripts/lib/deploy-plan.ts";
+import { describePhases, jobOutcome, planDeploy, unsubstituted, type Phase } from "../../scripts/lib/deploy.ts";
 import { providedSecrets, referencedSecrets, type KubeObject } from "../../scripts/lib/overlay.ts";
 import { built, overlayDirs } from "../support/builds.ts";
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { credentialProblem, dockerConfigJson } from "../../scripts/lib/pull-secret.ts";
+import { credentialProblem, dockerConfigJson } from "../../scripts/lib/secrets-pull.ts";
 import { namespaceOf, pullSecretName } from "../../scripts/lib/overlay.ts";
 import { built } from "../support/builds.ts";
 import { REPO_ROOT } from "../support/tools.ts";

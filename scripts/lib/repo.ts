@@ -1,0 +1,14 @@
+/** Where the repository and its overlays are, for commands run from anywhere. */
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CommandError } from "./command.ts";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function overlayDir(env: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new CommandError(`'${env}' is not an overlay name (expected e.g. prod or dev)`);
+  const dir = join(REPO_ROOT, "overlays", env);
+  if (!existsSync(join(dir, "kustomization.yaml"))) throw new CommandError(`no overlay overlays/${env}/kustomization.yaml`);
+  return dir;
+}
