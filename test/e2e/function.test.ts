@@ -1,10 +1,13 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
 import { REPO_ROOT, parseAll, tool } from "../support/tools.ts";
 
-const ENVS = ["dev", "prod"] as const;
+/** Every plugin directory, read from disk: one added later is built by the tests below without a word here. */
+const PLUGIN_ENVS = readdirSync(join(REPO_ROOT, "plugin")).sort();
+/** Every overlay that carries the function's policy, and so must have a plugin directory. */
+const POLICY_ENVS = readdirSync(join(REPO_ROOT, "overlays")).filter((e) => existsSync(join(REPO_ROOT, "overlays", e, "policy", "policy.yaml"))).sort();
 const copies: RepoCopy[] = [];
 const copy = () => {
   const c = new RepoCopy();
@@ -130,7 +133,12 @@ describe("kpt render over the repository", () => {
 });
 
 describe("the function as a Kustomize exec plugin", () => {
-  for (const env of ENVS) {
+  it("has one plugin directory per overlay with a policy, each built below", () => {
+    expect(PLUGIN_ENVS).toEqual(POLICY_ENVS);
+    expect(PLUGIN_ENVS).toEqual(expect.arrayContaining(["dev", "home-ops", "prod"]));
+  });
+
+  for (const env of PLUGIN_ENVS) {
     it(`plugin/${env} prints exactly what plain kustomize build overlays/${env} prints`, () => {
       const plugin = pluginBuild(REPO_ROOT, env);
       expect(plugin.status, plugin.stderr).toBe(0);
