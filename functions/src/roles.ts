@@ -1,5 +1,5 @@
 import type { KubeObject } from "./kube.ts";
-import { isMigrationJob, podLabels } from "./shop-objects.ts";
+import { isMigrationJob, podLabels, podSpecOf } from "./shop-objects.ts";
 
 /**
  * The two application components are recognised by their `app` label, the
@@ -16,13 +16,14 @@ export const deploymentFor = (objects: readonly KubeObject[], role: Role): KubeO
 
 /** The container that runs the component's image: the one named after it, else the first. */
 export function mainContainer(deployment: KubeObject, role: Role) {
-  const containers: any[] = deployment.spec?.template?.spec?.containers ?? [];
+  const containers: any[] = podSpecOf(deployment)?.spec.containers ?? [];
   return containers.find((c) => c?.name === role) ?? containers[0];
 }
 
 export const migrationJobs = (objects: readonly KubeObject[]): KubeObject[] => objects.filter(isMigrationJob);
 
 export function containerField(deployment: KubeObject, container: object | undefined, field: string): string {
-  const i = (deployment.spec?.template?.spec?.containers ?? []).indexOf(container);
-  return `spec.template.spec.containers[${i < 0 ? 0 : i}].${field}`;
+  const pod = podSpecOf(deployment);
+  const i = (pod?.spec.containers ?? []).indexOf(container as never);
+  return `${pod?.path ?? "spec.template.spec"}.containers[${i < 0 ? 0 : i}].${field}`;
 }

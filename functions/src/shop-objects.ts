@@ -81,40 +81,72 @@ export function containersOf(o: ObjectLike): ContainerAt[] {
 }
 
 export interface PodReference {
-  kind: "ConfigMap" | "Secret";
+  kind: "ConfigMap" | "Secret" | "ServiceAccount" | "PersistentVolumeClaim";
   name: string;
-  via: "envFrom" | "env" | "volume" | "imagePullSecrets";
+  via: "serviceAccountName" | "imagePullSecrets" | "volume" | "envFrom" | "env";
+  /** Where in the pod, for people: `container medusa envFrom`, `volume data`, `initContainer wait env PGHOST`. */
+  from: string;
   /** Field path of the name, e.g. spec.template.spec.containers[0].envFrom[1].secretRef.name */
   field: string;
+  /** `optional: true`: the pod starts without it. */
+  optional: boolean;
+  /** The one key an env valueFrom reads. */
+  key?: string;
 }
 
-/** Every ConfigMap and Secret a pod spec names: env, envFrom, plain and projected volumes, pull secrets. */
+/**
+ * Every object a pod spec names: its ServiceAccount (when set; every namespace has `default`),
+ * pull secrets, volumes (plain and projected ConfigMaps and Secrets, PersistentVolumeClaims), then
+ * each container's envFrom and env, init containers first.
+ */
 export function podReferences(o: ObjectLike): PodReference[] {
   const pod = podSpecOf(o);
   if (!pod) return [];
   const refs: PodReference[] = [];
-  const add = (kind: PodReference["kind"], name: string | undefined, via: PodReference["via"], field: string) => {
-    if (name) refs.push({ kind, name, via, field });
+  const add = (kind: PodReference["kind"], name: string | undefined, via: PodReference["via"], from: string, field: string,
+    more: { optional?: boolean | undefined; key?: string | undefined } = {}) => {
+    if (!name) return;
+    const ref: PodReference = { kind, name, via, from, field, optional: more.optional === true };
+    if (more.key !== undefined) ref.key = more.key;
+    refs.push(ref);
   };
-  for (const { container: c, path } of containersOf(o)) {
-    (c.envFrom ?? []).forEach((e, i) => {
-      add("ConfigMap", e.configMapRef?.name, "envFrom", `${path}.envFrom[${i}].configMapRef.name`);
-      add("Secret", e.secretRef?.name, "envFrom", `${path}.envFrom[${i}].secretRef.name`);
-    });
-    (c.env ?? []).forEach((e, i) => {
-      add("ConfigMap", e.valueFrom?.configMapKeyRef?.name, "env", `${path}.env[${i}].valueFrom.configMapKeyRef.name`);
-      add("Secret", e.valueFrom?.secretKeyRef?.name, "env", `${path}.env[${i}].valueFrom.secretKeyRef.name`);
-    });
-  }
-  (pod.spec.volumes ?? []).forEach((v, i) => {
-    const at = `${pod.path}.volumes[${i}]`;
-    add("ConfigMap", v.configMap?.name, "volume", `${at}.configMap.name`);
-    add("Secret", v.secret?.secretName, "volume", `${at}.secret.secretName`);
-    (v.projected?.sources ?? []).forEach((s, j) => {
-      add("ConfigMap", s.configMap?.name, "volume", `${at}.projected.sources[${j}].configMap.name`);
-      add("Secret", s.secret?.name, "volume", `${at}.projected.sources[${j}].secret.name`);
+  const { spec, path } = pod;
+  if (spec.serviceAccountName) add("ServiceAccount", spec.serviceAccountName, "serviceAccountName", "serviceAccountName", `${path}.serviceAccountName`);
+  else if (spec.serviceAccount) add("ServiceAccount", spec.serviceAccount, "serviceAccountName", "serviceAccount", `${path}.serviceAccount`);
+  (spec.imagePullSecrets ?? []).forEach((s, i) => add("Secret", s.name, "imagePullSecrets", "imagePullSecrets", `${path}.imagePullSecrets[${i}].name`));
+  (spec.volumes ?? []).forEach((v, i) => {
+    const at = `${path}.volumes[${i}]`;
+    const from = `volume ${v.name}`;
+    add("ConfigMap", v.configMap?.name, "volume", from, `${at}.configMap.name`, { optional: v.configMap?.optional });
+    add("Secret", v.secret?.secretName, "volume", from, `${at}.secret.secretName`, { optional: v.secret?.optional });
+    add("PersistentVolumeClaim", v.persistentVolumeClaim?.claimName, "volume", from, `${at}.persistentVolumeClaim.claimName`);
+    (v.projected?.sources ?? []).forEach((src, j) => {
+      add("ConfigMap", src.configMap?.name, "volume", from, `${at}.projected.sources[${j}].configMap.name`, { optional: src.configMap?.optional });
+      add("Secret", src.secret?.name, "volume", from, `${at}.projected.sources[${j}].secret.name`, { optional: src.secret?.optional });
     });
   });
-  (pod.spec.imagePullSecrets ?? []).forEach((s, i) => add("Secret", s.name, "imagePullSecrets", `${pod.path}.imagePullSecrets[${i}].name`));
+  for (const { container: c, init, path: at } of containersOf(o)) {
+    const where = `${init ? "initContainer" : "container"} ${c.name}`;
+    (c.envFrom ?? []).forEach((e, i) => {
+      add("ConfigMap", e.configMapRef?.name, "envFrom", `${where} envFrom`, `${at}.envFrom[${i}].configMapRef.name`, { optional: e.configMapRef?.optional });
+      add("Secret", e.secretRef?.name, "envFrom", `${where} envFrom`, `${at}.envFrom[${i}].secretRef.name`, { optional: e.secretRef?.optional });
+    });
+    (c.env ?? []).forEach((e, i) => {
+      const cm = e.valueFrom?.configMapKeyRef;
+      const sk = e.valueFrom?.secretKeyRef;
+      add("ConfigMap", cm?.name, "env", `${where} env ${e.name}`, `${at}.env[${i}].valueFrom.configMapKeyRef.name`, { optional: cm?.optional, key: cm?.key });
+      add("Secret", sk?.name, "env", `${where} env ${e.name}`, `${at}.env[${i}].valueFrom.secretKeyRef.name`, { optional: sk?.optional, key: sk?.key });
+    });
+  }
   return refs;
+}
+
+/** Volume types that name no other object. */
+const SELF_CONTAINED_VOLUMES = new Set(["name", "emptyDir", "downwardAPI", "hostPath", "ephemeral", "image"]);
+const READ_VOLUMES = new Set(["configMap", "secret", "persistentVolumeClaim", "projected"]);
+
+/** Volumes of a type podReferences does not read, which may need objects it cannot name. */
+export function unreadVolumes(o: ObjectLike): { name: string; type: string }[] {
+  return (podSpecOf(o)?.spec.volumes ?? []).flatMap((v) =>
+    Object.keys(v).filter((t) => !SELF_CONTAINED_VOLUMES.has(t) && !READ_VOLUMES.has(t)).map((type) => ({ name: v.name, type })));
 }

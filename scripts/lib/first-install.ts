@@ -11,6 +11,7 @@
  * also needs the workload behind it, or nothing ever answers. What it cannot read it reports.
  */
 
+import { containersOf, podLabels, podReferences, podSpecOf, unreadVolumes, type PodReference } from "../../functions/src/shop-objects.ts";
 import type { KubeObject } from "./overlay.ts";
 
 export type { KubeObject };
@@ -44,20 +45,10 @@ export interface FirstInstallReport {
   unread: string[];
 }
 
-const POD_KINDS = new Set(["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"]);
-/** Volume types that name no other object. */
-const SELF_CONTAINED_VOLUMES = new Set(["emptyDir", "downwardAPI", "hostPath", "ephemeral", "image"]);
 /** Created by the control plane in every namespace. */
 const IMPLICIT_SERVICE_ACCOUNT = "default";
 
 const id = (o: { kind: string; metadata: { name: string } }) => `${o.kind}/${o.metadata.name}`;
-
-export function podTemplateOf(o: KubeObject): { metadata?: { labels?: Record<string, string> }; spec?: any } | undefined {
-  const spec = o.spec as any;
-  if (o.kind === "Pod") return { metadata: o.metadata, spec };
-  if (o.kind === "CronJob") return spec?.jobTemplate?.spec?.template;
-  return POD_KINDS.has(o.kind) ? spec?.template : undefined;
-}
 
 /** `nc -z HOST PORT` (also `-zv`, `-w N`), the form the wait-for init containers use. */
 const NC_WAIT = /\bnc\s+(?:-\w+\s+(?:\d+\s+)?)*?-\w*z\w*\s+(?:-\w+\s+(?:\d+\s+)?)*([A-Za-z0-9.-]+)\s+(\d+)/g;
@@ -118,14 +109,10 @@ function urlServices(text: string, ns: string, from: string): Reference[] {
 }
 
 /** Every object one pod template needs, plus what it could not read (as messages). */
-export function podReferences(o: KubeObject, ns: string, reader: Reader): { refs: Reference[]; unreadable: string[] } {
+export function podNeeds(o: KubeObject, ns: string, reader: Reader): { refs: Reference[]; unreadable: string[] } {
   const refs: Reference[] = [];
   const unreadable: string[] = [];
-  const spec = podTemplateOf(o)?.spec;
-  if (!spec) return { refs, unreadable: [`${id(o)} has no pod template to read`] };
-  const add = (kind: Reference["kind"], name: string | undefined, from: string) => {
-    if (name) refs.push({ kind, name, namespace: ns, from });
-  };
+  if (!podSpecOf(o)) return { refs, unreadable: [`${id(o)} has no pod template to read`] };
   /** The URLs in an object the pod reads: in the build, it is read; provisioned, it cannot be. */
   const scan = (kind: "ConfigMap" | "Secret", name: string, from: string, keys?: string[]) => {
     const found = reader.byKey.get(`${kind}/${ns}/${name}`);
@@ -133,59 +120,26 @@ export function podReferences(o: KubeObject, ns: string, reader: Reader): { refs
     else if (kind === "Secret" && reader.provisioned.has(name)) reader.unread.add(`Secret ${name}`);
   };
 
-  add("ServiceAccount", spec.serviceAccountName ?? spec.serviceAccount ?? IMPLICIT_SERVICE_ACCOUNT, "serviceAccountName");
-  for (const s of spec.imagePullSecrets ?? []) add("Secret", s?.name, "imagePullSecrets");
-  for (const v of spec.volumes ?? []) {
-    const from = `volume ${v?.name}`;
-    const types = Object.keys(v ?? {}).filter((k) => k !== "name");
-    for (const type of types) {
-      if (type === "configMap") {
-        if (!v.configMap.optional) add("ConfigMap", v.configMap.name, from);
-      } else if (type === "secret") {
-        if (!v.secret.optional) add("Secret", v.secret.secretName, from);
-      } else if (type === "persistentVolumeClaim") {
-        add("PersistentVolumeClaim", v.persistentVolumeClaim.claimName, from);
-      } else if (type === "projected") {
-        for (const src of v.projected?.sources ?? []) {
-          if (src.configMap && !src.configMap.optional) add("ConfigMap", src.configMap.name, from);
-          if (src.secret && !src.secret.optional) add("Secret", src.secret.name, from);
-        }
-      } else if (!SELF_CONTAINED_VOLUMES.has(type)) {
-        unreadable.push(`volume ${v?.name}: cannot tell what a ${type} volume needs`);
-      }
+  const all = podReferences(o);
+  const need = (r: PodReference) => {
+    if (r.optional) return;
+    refs.push({ kind: r.kind, name: r.name, namespace: ns, from: r.from });
+    if ((r.kind === "ConfigMap" || r.kind === "Secret") && (r.via === "envFrom" || r.via === "env")) {
+      scan(r.kind, r.name, r.from, r.key === undefined ? undefined : [r.key]);
     }
-  }
-  for (const [init, list] of [[true, spec.initContainers ?? []], [false, spec.containers ?? []]] as const) {
-    for (const c of list) {
-      const where = `${init ? "initContainer" : "container"} ${c?.name}`;
-      for (const ef of c?.envFrom ?? []) {
-        if (ef.configMapRef && !ef.configMapRef.optional) {
-          add("ConfigMap", ef.configMapRef.name, `${where} envFrom`);
-          scan("ConfigMap", ef.configMapRef.name, `${where} envFrom`);
-        }
-        if (ef.secretRef && !ef.secretRef.optional) {
-          add("Secret", ef.secretRef.name, `${where} envFrom`);
-          scan("Secret", ef.secretRef.name, `${where} envFrom`);
-        }
-      }
-      for (const e of c?.env ?? []) {
-        const cm = e?.valueFrom?.configMapKeyRef;
-        const sk = e?.valueFrom?.secretKeyRef;
-        if (cm && !cm.optional) {
-          add("ConfigMap", cm.name, `${where} env ${e.name}`);
-          scan("ConfigMap", cm.name, `${where} env ${e.name}`, [cm.key]);
-        }
-        if (sk && !sk.optional) {
-          add("Secret", sk.name, `${where} env ${e.name}`);
-          scan("Secret", sk.name, `${where} env ${e.name}`, [sk.key]);
-        }
-        if (typeof e?.value === "string") refs.push(...urlServices(e.value, ns, `${where} env ${e.name}`));
-      }
-      if (init) {
-        const waits = initContainerWaits(c, ns, where);
-        if (typeof waits === "string") unreadable.push(waits);
-        else refs.push(...waits);
-      }
+  };
+  const containers = containersOf(o);
+  const inContainer = (r: PodReference, path: string) => r.field.startsWith(`${path}.`);
+  all.filter((r) => !containers.some((c) => inContainer(r, c.path))).forEach(need);
+  for (const v of unreadVolumes(o)) unreadable.push(`volume ${v.name}: cannot tell what a ${v.type} volume needs`);
+  for (const { container: c, init, path } of containers) {
+    const where = `${init ? "initContainer" : "container"} ${c.name}`;
+    all.filter((r) => inContainer(r, path)).forEach(need);
+    for (const e of c.env ?? []) if (typeof e.value === "string") refs.push(...urlServices(e.value, ns, `${where} env ${e.name}`));
+    if (init) {
+      const waits = initContainerWaits(c, ns, where);
+      if (typeof waits === "string") unreadable.push(waits);
+      else refs.push(...waits);
     }
   }
   return { refs, unreadable };
@@ -233,9 +187,9 @@ export function checkFirstInstall(phases: readonly Phase[], provisionedSecrets: 
       for (const k of externalSecretTargets(o)) available.set(k, o);
     }
     for (const o of phase.objects) {
-      if (!podTemplateOf(o)) continue;
+      if (!podSpecOf(o)) continue;
       const ns = nsOf(o);
-      const { refs, unreadable } = podReferences(o, ns, reader);
+      const { refs, unreadable } = podNeeds(o, ns, reader);
       const say = (message: string) => problems.push({ phase: phase.name, workload: id(o), message });
       unreadable.forEach(say);
       for (const ref of refs) {
@@ -270,7 +224,7 @@ function checkService(
   }
   const selector = spec.selector;
   if (!selector || Object.keys(selector).length === 0) return;
-  const backing = (o: KubeObject) => o !== svc && podTemplateOf(o) !== undefined && o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podTemplateOf(o)?.metadata?.labels);
+  const backing = (o: KubeObject) => o !== svc && podSpecOf(o) !== undefined && o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podLabels(o));
   if ([...available.values()].some(backing)) return;
   const anywhere = everything.find(backing);
   say(

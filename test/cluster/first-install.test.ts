@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { podReferences, type KubeObject } from "../../scripts/lib/first-install.ts";
+import { podNeeds, type KubeObject } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { migrationJobs } from "../support/invariants.ts";
 import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
-import { buildFluxTool, fluxObjects, type FluxTool } from "../flux/flux-build.ts";
+import { fluxTool, fluxObjects, type FluxTool } from "../flux/flux-build.ts";
 import { eventually, kubectl, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.ts";
 
 const NS = "ecom-first-install";
@@ -21,12 +21,11 @@ let tool: FluxTool;
 let scratch = "";
 let pre: K8sObject[] = [];
 beforeAll(() => {
-  tool = buildFluxTool();
+  tool = fluxTool();
   scratch = mkdtempSync(join(tmpdir(), "ecom-first-install-"));
   pre = fluxObjects(tool, retargetFluxKustomizations("flux/two-phase/ks.yaml", NS, scratch), { name: "ecom-pre-deploy" });
 });
 afterAll(() => {
-  tool?.cleanup();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -42,7 +41,7 @@ describe("two-phase Flux: the pre-deploy phase alone on an empty cluster", () =>
     expect(applied.status, applied.stderr).toBe(0);
 
     const job = migrationJobs(pre)[0]!;
-    const refs = podReferences(job as KubeObject, NS, { byKey: new Map(), provisioned: new Set(), unread: new Set() });
+    const refs = podNeeds(job as KubeObject, NS, { byKey: new Map(), provisioned: new Set(), unread: new Set() });
     expect(refs.unreadable).toEqual([]);
     const kinds = new Set(refs.refs.map((r) => r.kind));
     // Worth checking only if the Job really needs each kind of object.

@@ -6,12 +6,12 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { checkFirstInstall, formatFinding, type Phase } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { REPO_ROOT } from "../support/tools.ts";
-import { buildFluxTool, fluxKustomizations, fluxObjects, type FluxKustomization, type FluxTool } from "./flux-build.ts";
+import { fluxTool, fluxKustomizations, fluxObjects, type FluxKustomization, type FluxTool } from "./flux-build.ts";
 
 const TWO_PHASE = "flux/two-phase/ks.yaml";
 const ksFiles = readdirSync(resolve(REPO_ROOT, "flux"), { recursive: true, encoding: "utf8" })
@@ -40,7 +40,7 @@ function inOrder(list: FluxKustomization[]): FluxKustomization[] {
 let tool: FluxTool;
 const phasesOf = new Map<string, { phases: Phase[]; provisioned: string[] }>();
 beforeAll(() => {
-  tool = buildFluxTool();
+  tool = fluxTool();
   for (const file of ksFiles) {
     const list = inOrder(fluxKustomizations([file]));
     const provisioned = [...new Set(list.flatMap((k) => provisionedFor(k.object.spec.path)))];
@@ -48,7 +48,6 @@ beforeAll(() => {
     phasesOf.set(file, { phases, provisioned });
   }
 });
-afterAll(() => tool?.cleanup());
 
 describe("Flux entries on an empty cluster", () => {
   it("finds the single-phase, two-phase and home-ops entries", () => {

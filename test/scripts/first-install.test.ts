@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planDeploy } from "../../scripts/lib/deploy.ts";
-import { checkFirstInstall, formatFinding, podReferences, serviceOfUrl, type KubeObject, type Phase } from "../../scripts/lib/first-install.ts";
+import { checkFirstInstall, formatFinding, podNeeds, serviceOfUrl, type KubeObject, type Phase } from "../../scripts/lib/first-install.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { built, overlayDirs } from "../support/builds.ts";
 import { REPO_ROOT } from "../support/tools.ts";
@@ -50,7 +50,7 @@ describe("what a pod template needs", () => {
         },
       ],
     });
-    const { refs, unreadable } = podReferences(pod, "shop", reader());
+    const { refs, unreadable } = podNeeds(pod, "shop", reader());
     expect(unreadable).toEqual([]);
     expect(refs.map((r) => `${r.kind}/${r.name} ← ${r.from}`).sort()).toEqual(
       [
@@ -76,7 +76,7 @@ describe("what a pod template needs", () => {
       initContainers: [wait("postgres", 5432), wait("files.shop.svc", 7070)],
       containers: [{ name: "app", envFrom: [{ configMapRef: { name: "cfg" } }], env: [{ name: "R", valueFrom: { secretKeyRef: { name: "sec", key: "REDIS_URL" } } }, { name: "U", value: "http://medusa:9000" }] }],
     });
-    const services = podReferences(pod, "shop", reader([config, secret])).refs.filter((r) => r.kind === "Service");
+    const services = podNeeds(pod, "shop", reader([config, secret])).refs.filter((r) => r.kind === "Service");
     expect(services.map((r) => `${r.name}:${r.port}`).sort()).toEqual(["files:7070", "medusa:9000", "postgres:5432", "postgres:5432", "redis:6379", "search:7700"]);
   });
 
@@ -89,7 +89,7 @@ describe("what a pod template needs", () => {
       ],
       containers: [{ name: "app" }],
     });
-    expect(podReferences(pod, "shop", reader()).unreadable).toEqual([
+    expect(podNeeds(pod, "shop", reader()).unreadable).toEqual([
       "volume x: cannot tell what a nfs volume needs",
       "initContainer custom: cannot tell what `/bin/wait-for-it postgres:5432` waits for (only `sh -c '… nc -z HOST PORT …'` is understood)",
       "initContainer script: cannot tell what the script waits for (no `nc -z HOST PORT` in it)",

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { containersOf, isMigrationJob, podReferences, podSpecOf, SHORT_SHA } from "../../src/shop-objects.ts";
+import { containersOf, isMigrationJob, podReferences, podSpecOf, SHORT_SHA, unreadVolumes } from "../../src/shop-objects.ts";
 
 const podSpec = {
   imagePullSecrets: [{ name: "pull" }],
@@ -44,19 +44,37 @@ describe("pod specs", () => {
     ]);
   });
 
-  test("every ConfigMap and Secret reference: envFrom, env, plain and projected volumes, pull secrets", () => {
+  test("every object a pod spec names: pull secrets, volumes, then envFrom and env, init containers first", () => {
     expect(podReferences(deployment).map((r) => `${r.kind} ${r.name} ${r.via} ${r.field}`)).toEqual([
+      "Secret pull imagePullSecrets spec.template.spec.imagePullSecrets[0].name",
+      "ConfigMap volume-config volume spec.template.spec.volumes[0].configMap.name",
+      "Secret volume-secret volume spec.template.spec.volumes[1].secret.secretName",
+      "ConfigMap projected-config volume spec.template.spec.volumes[2].projected.sources[0].configMap.name",
+      "Secret projected-secret volume spec.template.spec.volumes[2].projected.sources[1].secret.name",
       "ConfigMap init-config envFrom spec.template.spec.initContainers[0].envFrom[0].configMapRef.name",
       "ConfigMap app-config envFrom spec.template.spec.containers[0].envFrom[0].configMapRef.name",
       "Secret app-secret envFrom spec.template.spec.containers[0].envFrom[1].secretRef.name",
       "ConfigMap one-key-config env spec.template.spec.containers[0].env[0].valueFrom.configMapKeyRef.name",
       "Secret one-key-secret env spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.name",
-      "ConfigMap volume-config volume spec.template.spec.volumes[0].configMap.name",
-      "Secret volume-secret volume spec.template.spec.volumes[1].secret.secretName",
-      "ConfigMap projected-config volume spec.template.spec.volumes[2].projected.sources[0].configMap.name",
-      "Secret projected-secret volume spec.template.spec.volumes[2].projected.sources[1].secret.name",
-      "Secret pull imagePullSecrets spec.template.spec.imagePullSecrets[0].name",
     ]);
+    expect(podReferences(deployment).find((r) => r.name === "one-key-secret")).toMatchObject({ from: "container app env B", key: "b", optional: false });
+  });
+
+  test("the ServiceAccount, claims, optional references, and volumes it cannot read", () => {
+    const pod = {
+      kind: "Pod",
+      spec: {
+        serviceAccountName: "runner",
+        containers: [{ name: "c", envFrom: [{ secretRef: { name: "maybe", optional: true } }] }],
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }, { name: "tmp", emptyDir: {} }, { name: "nfs", nfs: { server: "s", path: "/" } }],
+      },
+    };
+    expect(podReferences(pod).map((r) => `${r.kind} ${r.name} ${r.from} optional=${r.optional}`)).toEqual([
+      "ServiceAccount runner serviceAccountName optional=false",
+      "PersistentVolumeClaim data volume data optional=false",
+      "Secret maybe container c envFrom optional=true",
+    ]);
+    expect(unreadVolumes(pod)).toEqual([{ name: "nfs", type: "nfs" }]);
   });
 });
 
