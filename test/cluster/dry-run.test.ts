@@ -95,7 +95,7 @@ describe("every Flux Kustomization under flux/, after Flux's build and substitut
     .sort();
 
   it("finds the single-phase, two-phase and home-ops examples", () => {
-    expect(ksFiles).toEqual(expect.arrayContaining(["flux/single-phase/ks.yaml", "flux/two-phase/ks.yaml", "flux/home-ops/ks.yaml"]));
+    expect(ksFiles).toEqual(expect.arrayContaining(["flux/rollout/single-phase/ks.yaml", "flux/rollout/two-phase/ks.yaml", "flux/clusters/home-ops/ks.yaml"]));
   });
 
   const targets = ksFiles.flatMap((file) => fluxKustomizations([file]).map(({ object }) => ({ file, name: object.metadata.name })));

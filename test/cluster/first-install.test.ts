@@ -23,7 +23,7 @@ let pre: K8sObject[] = [];
 beforeAll(() => {
   tool = fluxTool();
   scratch = mkdtempSync(join(tmpdir(), "ecom-first-install-"));
-  pre = fluxObjects(tool, retargetFluxKustomizations("flux/two-phase/ks.yaml", NS, scratch), { name: "ecom-pre-deploy" });
+  pre = fluxObjects(tool, retargetFluxKustomizations("flux/rollout/two-phase/ks.yaml", NS, scratch), { name: "ecom-pre-deploy" });
 });
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });

@@ -13,7 +13,7 @@ import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { REPO_ROOT } from "../support/tools.ts";
 import { fluxTool, fluxKustomizations, fluxObjects, type FluxKustomization, type FluxTool } from "./flux-build.ts";
 
-const TWO_PHASE = "flux/two-phase/ks.yaml";
+const TWO_PHASE = "flux/rollout/two-phase/ks.yaml";
 const ksFiles = readdirSync(resolve(REPO_ROOT, "flux"), { recursive: true, encoding: "utf8" })
   .filter((f) => /(^|\/)ks\.yaml$/.test(f))
   .map((f) => `flux/${f}`)
@@ -51,7 +51,7 @@ beforeAll(() => {
 
 describe("Flux entries on an empty cluster", () => {
   it("finds the single-phase, two-phase and home-ops entries", () => {
-    expect(ksFiles).toEqual(expect.arrayContaining(["flux/single-phase/ks.yaml", TWO_PHASE, "flux/home-ops/ks.yaml"]));
+    expect(ksFiles).toEqual(expect.arrayContaining(["flux/rollout/single-phase/ks.yaml", TWO_PHASE, "flux/clusters/home-ops/ks.yaml"]));
   });
 
   for (const file of ksFiles) {

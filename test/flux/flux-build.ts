@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
 
-export const SOURCE = "flux/source.yaml";
+export const SOURCE = "flux/source/git-repository.yaml";
 export const CLUSTER_VARS = "test/flux/cluster-vars.yaml";
 
 const TOOL_SOURCE = join(REPO_ROOT, "tools", "flux-build");

@@ -4,22 +4,22 @@
  * variables (cluster-vars.yaml).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { built } from "../support/builds.ts";
 import { migrationJobs } from "../support/invariants.ts";
 import { all, find, ingressRules, podRefs } from "../support/k8s.ts";
 import { APPS } from "../support/reference.ts";
 import { validateAll } from "../support/schema.ts";
-import { objectId, parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { objectId, parseAll, REPO_ROOT, tool as tool_, type K8sObject } from "../support/tools.ts";
 import { fluxBuild, fluxTool, fluxKustomizations, fluxObjects, SOURCE, type FluxTool } from "./flux-build.ts";
 
 const PHASE_LABEL = "ecom.ekenheim.dev/phase";
-const TWO_PHASE = "flux/two-phase/ks.yaml";
-const SINGLE_PHASE = "flux/single-phase/ks.yaml";
-const HOME_OPS = "flux/home-ops/ks.yaml";
+const TWO_PHASE = "flux/rollout/two-phase/ks.yaml";
+const SINGLE_PHASE = "flux/rollout/single-phase/ks.yaml";
+const HOME_OPS = "flux/clusters/home-ops/ks.yaml";
 
 const ksFiles = readdirSync(resolve(REPO_ROOT, "flux"), { recursive: true, encoding: "utf8" })
   .filter((f) => /(^|\/)ks\.yaml$/.test(f))
@@ -48,11 +48,53 @@ describe("flux/ examples", () => {
     expect(ksFiles).toEqual(expect.arrayContaining([SINGLE_PHASE, TWO_PHASE, HOME_OPS]));
   });
 
-  it("the GitRepository every Kustomization uses is in flux/source.yaml", () => {
+  it("the GitRepository every Kustomization uses is in flux/source/", () => {
     const sources = parseAll(readFileSync(resolve(REPO_ROOT, SOURCE), "utf8"), SOURCE);
     expect(sources.map(objectId)).toEqual(["source.toolkit.fluxcd.io/v1/GitRepository flux-system/ecom-deploy"]);
     for (const { file, object } of kustomizations) {
       expect(object.spec.sourceRef, `${file} ${object.metadata.name} sourceRef`).toEqual({ kind: "GitRepository", name: "ecom-deploy" });
+    }
+  });
+});
+
+/** The one directory a cluster applies (`kubectl apply -k flux/clusters/<name>`), as in Flux's example repositories. */
+const clusterEntries = readdirSync(resolve(REPO_ROOT, "flux/clusters")).map((d) => `flux/clusters/${d}`).sort();
+const kustomizeBuild = (dir: string) => spawnSync(tool_("kustomize"), ["build", dir], { cwd: REPO_ROOT, encoding: "utf8" });
+
+describe("cluster entries", () => {
+  it("one per cluster: prod and home-ops", () => {
+    expect(clusterEntries).toEqual(["flux/clusters/home-ops", "flux/clusters/prod"]);
+  });
+
+  for (const entry of clusterEntries) {
+    it(`${entry} builds with plain kustomize into the Git source and Flux Kustomizations found above`, () => {
+      const r = kustomizeBuild(entry);
+      expect(r.status, r.stderr).toBe(0);
+      const objects = parseAll(r.stdout, entry);
+      expect(objects.filter((o) => o.kind === "GitRepository").map(objectId)).toEqual(["source.toolkit.fluxcd.io/v1/GitRepository flux-system/ecom-deploy"]);
+      const flux = objects.filter((o) => o.kind === "Kustomization");
+      expect(flux.length, `${entry} Flux Kustomizations`).toBeGreaterThan(0);
+      for (const ks of flux) expect(kustomizations.map((k) => k.object), `${entry}: ${objectId(ks)} is one of the ks.yaml files`).toContainEqual(ks);
+    });
+  }
+
+  it("prod runs the two-phase rollout", () => {
+    const names = parseAll(kustomizeBuild("flux/clusters/prod").stdout, "prod").filter((o) => o.kind === "Kustomization").map((o) => o.metadata.name);
+    expect(names.sort()).toEqual(["ecom", "ecom-pre-deploy"]);
+  });
+
+  it("an entry that lists both rollouts does not build: single- and two-phase cannot be applied together", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ecom-flux-both-"));
+    try {
+      // kustomize refuses absolute paths here
+      const at = (p: string) => JSON.stringify(relative(dir, resolve(REPO_ROOT, p)));
+      writeFileSync(join(dir, "kustomization.yaml"),
+        `resources:\n  - ${at("flux/source")}\ncomponents:\n  - ${at("flux/rollout/two-phase")}\n  - ${at("flux/rollout/single-phase")}\n`);
+      const r = kustomizeBuild(dir);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain("may not add resource with an already registered id: Kustomization.v1.kustomize.toolkit.fluxcd.io/ecom.flux-system");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
