@@ -4,7 +4,9 @@ import { fileURLToPath } from "node:url";
 
 export const VERSIONS_FILE = fileURLToPath(new URL("../../tools/versions.env", import.meta.url));
 
-export type ToolVersion = "KUSTOMIZE_VERSION" | "GITLEAKS_VERSION" | "KUBE_SCORE_VERSION" | "CHECKOV_VERSION" | "KUBECTL_VERSION" | "KPT_VERSION";
+export type ToolVersion =
+  | "KUSTOMIZE_VERSION" | "GITLEAKS_VERSION" | "KUBE_SCORE_VERSION" | "CHECKOV_VERSION" | "KUBECTL_VERSION" | "KPT_VERSION"
+  | "FN_BUILD_IMAGE" | "FN_RUNTIME_IMAGE";
 
 /** `KEY=VALUE` lines; comments and blank lines are skipped, anything else is refused. */
 export function parseVersions(text: string): Record<string, string> {

@@ -11,10 +11,10 @@ const CODE = /(^|\/)(run|Dockerfile)$|\.(sh|ts|mjs|ya?ml|json)$/;
 describe("tools/versions.env", () => {
   const pins = parseVersions(readFileSync(VERSIONS_FILE, "utf8"));
 
-  it("pins kustomize, gitleaks, kube-score, Checkov, kubectl and kpt", () => {
-    expect(Object.keys(pins).sort()).toEqual(
-      ["CHECKOV_VERSION", "GITLEAKS_VERSION", "KPT_VERSION", "KUBECTL_VERSION", "KUBE_SCORE_VERSION", "KUSTOMIZE_VERSION"],
-    );
+  it("pins kustomize, gitleaks, kube-score, Checkov, kubectl, kpt and the function image's bases", () => {
+    expect(Object.keys(pins).sort()).toEqual([
+      "CHECKOV_VERSION", "FN_BUILD_IMAGE", "FN_RUNTIME_IMAGE", "GITLEAKS_VERSION", "KPT_VERSION", "KUBECTL_VERSION", "KUBE_SCORE_VERSION", "KUSTOMIZE_VERSION",
+    ]);
   });
 
   it("is the only file of code or CI configuration that names those versions", () => {
