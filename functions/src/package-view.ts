@@ -162,7 +162,8 @@ class Composer {
       }
       for (const target of targets) {
         const renamed = doc.metadata?.name;
-        const { metadata, ...rest } = doc;
+        // A patch names its target by kind and name; it never changes them (kustomize takes them from `target` when given).
+        const { metadata, apiVersion: _apiVersion, kind: _kind, ...rest } = doc;
         if (!this.merge(target, rest, path, refuse)) return;
         if (metadata) {
           const { name: _name, ...meta } = metadata;

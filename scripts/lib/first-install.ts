@@ -121,6 +121,10 @@ export function podNeeds(o: KubeObject, ns: string, reader: Reader): { refs: Ref
   };
 
   const all = podReferences(o);
+  // A pod without a ServiceAccount runs as the namespace's `default`, which the control plane creates.
+  if (!all.some((r) => r.kind === "ServiceAccount")) {
+    refs.push({ kind: "ServiceAccount", name: IMPLICIT_SERVICE_ACCOUNT, namespace: ns, from: "serviceAccountName" });
+  }
   const need = (r: PodReference) => {
     if (r.optional) return;
     refs.push({ kind: r.kind, name: r.name, namespace: ns, from: r.from });

@@ -107,7 +107,20 @@ describe("kpt render over the repository", () => {
   it("a name-prefixed overlay renders, and `npm run deploy -- <env> --plan` plans its prefixed migration Job", () => {
     const repo = copy();
     repo.linkNodeModules();
+    // A prefix renames the Services but not the hosts the init containers wait for: the overlay says them.
+    const waits = (target: string, hosts: Array<[container: string, host: string, port: number]>) =>
+      `  - target: {${target}}\n    patch: |\n      ${JSON.stringify({
+        apiVersion: "v1", kind: "Any", metadata: { name: "any" },
+        spec: { template: { spec: { initContainers: hosts.map(([name, host, port]) => ({ name, command: ["sh", "-c", `until nc -z shop-${host} ${port}; do sleep 2; done`] })) } } },
+      })}\n`;
+    const datastores: Array<[string, string, number]> = [["wait-for-postgres", "postgres", 5432], ["wait-for-redis", "redis", 6379]];
     repo.edit("overlays/prod/kustomization.yaml", /^namespace: ecom-prod$/m, "namespace: ecom-prod\nnamePrefix: shop-");
+    repo.edit("overlays/prod/kustomization.yaml", /^patches:\n/m, `patches:\n${[
+      waits("kind: Deployment, name: medusa", datastores),
+      waits("kind: Deployment, name: medusa-worker", datastores),
+      waits("kind: Deployment, name: storefront", [["wait-for-medusa", "medusa", 9000]]),
+      waits("kind: Job", [datastores[0]!]),
+    ].join("")}`);
     repo.commit("prefix");
     const rendered = render(repo.root);
     expect(rendered.status, rendered.stderr).toBe(0);

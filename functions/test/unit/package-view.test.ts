@@ -109,4 +109,11 @@ spec:
     expect(composeOverlay(files("components:\n  - scale\n"), "overlays/prod").results.map((r) => r.message))
       .toEqual(["no kustomization.yaml in overlays/prod/scale (or it is excluded by .krmignore)"]);
   });
+
+  test("a targeted patch changes fields, never the target's kind or apiVersion", () => {
+    const patch = "patches:\n  - target: {kind: Deployment, name: medusa}\n    patch: |\n      {apiVersion: v1, kind: Any, metadata: {name: any}, spec: {replicas: 2}}\n";
+    const { view, results } = composeOverlay(files(patch), "overlays/prod");
+    expect(results).toEqual([]);
+    expect([view!.objects[0]!.apiVersion, view!.objects[0]!.kind, view!.objects[0]!.spec.replicas]).toEqual(["apps/v1", "Deployment", 2]);
+  });
 });
