@@ -10,7 +10,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { goInstalledTool, onPath } from "./lib/find-tool.ts";
+import { goInstalledTool, onPath, SETUP_HINT } from "./lib/find-tool.ts";
 import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf } from "./lib/render-check.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,9 +21,9 @@ const fail = (message) => {
   process.exit(2);
 };
 if (!existsSync(bundle)) fail(`${relative(process.cwd(), bundle)} is missing; run \`npm run build\` first`);
-const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `bash .ci/run` says how to install it");
+const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `npm run setup` says how to install it");
 const found = goInstalledTool("kustomize", "KUSTOMIZE");
-const kustomize = "path" in found ? found.path : fail(`the standalone kustomize is ${found.missing}; install it with \`go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0\``);
+const kustomize = "path" in found ? found.path : fail(`the standalone kustomize is ${found.missing}; ${SETUP_HINT}`);
 
 // Dependencies and history are not part of the package; everything else is copied so overlays build.
 const SKIP = new Set(["node_modules", ".git"]);
