@@ -1,0 +1,23 @@
+/** The named test tiers run vitest projects that exist, and together they are everything `npm test` runs. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import config from "../../vitest.config.ts";
+import { REPO_ROOT } from "../support/tools.ts";
+
+const scripts: Record<string, string> = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).scripts;
+const projects = ((config.test?.projects ?? []) as Array<{ test?: { name?: string } }>).map((p) => p.test?.name);
+const projectOf = (script: string) => /vitest run --project (\S+)/.exec(scripts[script] ?? "")?.[1];
+
+describe("test tiers", () => {
+  it("test:fast and test:cluster each run one existing vitest project, and between them every project", () => {
+    const tiers = [projectOf("test:fast"), projectOf("test:cluster")];
+    expect(tiers.every((t) => t !== undefined && projects.includes(t)), `${tiers.join(", ")} among ${projects.join(", ")}`).toBe(true);
+    expect([...tiers].sort()).toEqual([...projects].sort());
+  });
+
+  it("npm test runs every project, and the fast tier never sets up the control plane", () => {
+    expect(scripts.test).toMatch(/vitest run$/);
+    expect(scripts["test:fast"]).toContain("tools/setup.sh --no-control-plane");
+  });
+});
