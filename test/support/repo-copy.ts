@@ -11,21 +11,23 @@ export function requireBundle(): void {
 }
 
 /**
- * A scratch git repository holding the repo's files as they are now (tracked
- * and new, not ignored) plus the built bundle, committed so `git diff` shows
- * exactly what a command changed.
+ * A scratch git repository holding the files git tracks in the checkout (as
+ * they are in the working tree, so an uncommitted edit is tested; a new file
+ * once it is `git add`ed) plus the built bundle, committed so `git diff` shows
+ * exactly what a command changed. Untracked files stay out: kpt reads every
+ * YAML file it finds, and a stray one in a checkout must not fail a test.
  */
 export class RepoCopy {
   readonly root = mkdtempSync(join(tmpdir(), "ecom-deploy-"));
 
-  constructor() {
+  constructor(checkout = REPO_ROOT) {
     requireBundle();
-    const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" })
+    const files = execFileSync("git", ["ls-files", "-z", "--cached"], { cwd: checkout, encoding: "utf8" })
       .split("\0")
-      .filter((f) => f && existsSync(join(REPO_ROOT, f)));
+      .filter((f) => f && existsSync(join(checkout, f)));
     for (const f of files) {
       mkdirSync(dirname(join(this.root, f)), { recursive: true });
-      cpSync(join(REPO_ROOT, f), join(this.root, f));
+      cpSync(join(checkout, f), join(this.root, f));
     }
     mkdirSync(dirname(join(this.root, "functions/dist/ecom-fn.mjs")), { recursive: true });
     cpSync(BUNDLE, join(this.root, "functions/dist/ecom-fn.mjs"));

@@ -1,5 +1,20 @@
 import { describe, expect, test } from "vitest";
-import { DEFAULT_INIT_CONTAINER_BOUNDS, DEFAULT_WORKLOAD_BOUNDS, isPolicyObject, parsePolicy } from "../../src/policy.ts";
+import { isPolicyObject, parsePolicy } from "../../src/policy.ts";
+import { RESOURCES, type ResourceRow } from "../../../test/support/reference.ts";
+
+/** The tests' copy of the deployment reference's table (requests are the minimum, limits the maximum). */
+const bounds = (r: ResourceRow) => ({ cpu: { min: r.cpuRequest, max: r.cpuLimit }, memory: { min: r.memoryRequest, max: r.memoryLimit } });
+const MEDUSA = bounds(RESOURCES.medusa);
+const REFERENCE_BOUNDS = {
+  medusa: MEDUSA,
+  "medusa-worker": MEDUSA,
+  "medusa-migrate": MEDUSA,
+  "medusa-seed": MEDUSA,
+  storefront: bounds(RESOURCES.storefront),
+  postgres: bounds(RESOURCES.postgres),
+  redis: bounds(RESOURCES.redis),
+};
+const INIT_CONTAINER_BOUNDS = { cpu: { min: "10m", max: "100m" }, memory: { min: "16Mi", max: "64Mi" } };
 
 const doc = (spec: unknown, extra: Record<string, unknown> = {}) => ({
   apiVersion: "fn.ecom.ekenheim.dev/v1alpha1",
@@ -27,8 +42,8 @@ describe("parsePolicy", () => {
         provisionedSecrets: [],
         bakedUrls: {},
         cors: { extraStoreOrigins: [], extraAdminOrigins: [], extraAuthOrigins: [] },
-        workloadBounds: DEFAULT_WORKLOAD_BOUNDS,
-        initContainerBounds: DEFAULT_INIT_CONTAINER_BOUNDS,
+        workloadBounds: REFERENCE_BOUNDS,
+        initContainerBounds: INIT_CONTAINER_BOUNDS,
       });
     }
   });
@@ -39,7 +54,7 @@ describe("parsePolicy", () => {
     if (!parsed.ok) return;
     expect(parsed.policy.workloadBounds.storefront).toEqual({ memory: { max: "1Gi" } });
     expect(parsed.policy.workloadBounds.api).toEqual({ cpu: { max: 2 } });
-    expect(parsed.policy.workloadBounds.medusa).toEqual(DEFAULT_WORKLOAD_BOUNDS.medusa);
+    expect(parsed.policy.workloadBounds.medusa).toEqual(MEDUSA);
   });
 
   test("bakedUrls takes origins per image and refuses other keys and values", () => {

@@ -110,7 +110,10 @@ describe("validateResources", () => {
 });
 
 describe("boundsFor", () => {
-  const table = policy().workloadBounds;
+  // Each key its own bounds, so the test tells which key was chosen (in the default table several share one).
+  const table = Object.fromEntries(
+    ["medusa", "medusa-worker", "medusa-migrate", "storefront", "redis"].map((key, i) => [key, { cpu: { max: `${i + 1}` } }]),
+  );
   const b = (name: string, namePrefix = "") => boundsFor(name, view([], { namePrefix }), table);
 
   test.each([
@@ -121,15 +124,16 @@ describe("boundsFor", () => {
     ["ecom-storefront", "storefront"],
     ["redis-0", "redis"],
   ])("%s takes the bounds of %s", (name, key) => {
-    expect(b(name)).toBe(table[key]);
+    expect(b(name)).toEqual(table[key]);
   });
 
   test("the longest matching key wins, so medusa-worker is not medusa", () => {
-    expect(b("medusa-worker-abc")).toBe(table["medusa-worker"]);
+    expect(b("medusa-worker-abc")).toEqual(table["medusa-worker"]);
+    expect(b("shop-medusa-worker")).toEqual(table["medusa-worker"]);
   });
 
   test("a pending namePrefix is taken off first", () => {
-    expect(b("prod-medusa-migrate-b60245b", "prod-")).toBe(table["medusa-migrate"]);
+    expect(b("prod-medusa-migrate-b60245b", "prod-")).toEqual(table["medusa-migrate"]);
   });
 
   test("a name that only contains a key in the middle has no bounds", () => {
