@@ -44,9 +44,8 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
   return results;
 }
 
-// Only items the view already parsed: asking others for their object would parse them.
 function objectsOf(items: readonly Item[]): [KubeObject, Item][] {
-  return items.filter((i) => i.parsed).map((i) => [i.object(), i]);
+  return items.map((i) => [i.object(), i]);
 }
 
 /** The ConfigMap the component's Deployment loads with envFrom that carries its derived keys. */

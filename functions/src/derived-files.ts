@@ -47,9 +47,16 @@ export const derivedFilePaths = (overlay: string): string[] =>
  */
 export function writeDerivedFiles(index: PackageIndex, overlay: string, derived: Derivation): { created: Item[]; results: Result[] } {
   const created: Item[] = [];
+  const results: Result[] = [];
   const dir = posix.join(overlay, DERIVED_COMPONENT);
   const edit = (path: string, kind: string | undefined, skeleton: () => string, apply: (doc: Document) => boolean) => {
-    let item = index.byPath.get(path)?.find((i) => kind === undefined || i.kind === kind);
+    const present = index.byPath.get(path) ?? [];
+    let item = present.find((i) => kind === undefined || i.kind === kind);
+    // The file is the function's own: anything else in it would make kpt append a second document.
+    if (present.length > 1 || (present.length === 1 && !item)) {
+      results.push(error(`must hold exactly one ${kind ?? "Component"} and nothing else; delete the file and render again to recreate it`, { file: path }));
+      return;
+    }
     if (!item) {
       item = newItem(skeleton());
       created.push(item);
@@ -68,7 +75,7 @@ export function writeDerivedFiles(index: PackageIndex, overlay: string, derived:
     file(FILES.storefront, (doc) => setStringMap(doc, ["data"], derived.cors!.storefront));
   }
   if (derived.migrationJob) file(FILES.job, (doc) => setString(doc, ["metadata", "name"], derived.migrationJob!.name));
-  return { created, results: checkListed(index, overlay) };
+  return { created, results: [...results, ...checkListed(index, overlay)] };
 }
 
 function setComponent(doc: Document): boolean {

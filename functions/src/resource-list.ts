@@ -1,12 +1,14 @@
-import { Document, parse, parseDocument, stringify } from "yaml";
+import { Document, parseDocument, stringify } from "yaml";
+import { isPlainObject } from "./kube.ts";
 import type { Result } from "./results.ts";
 
 /**
- * The ResourceList layer. Items the function leaves alone are passed through
- * as the exact text they arrived in: no re-serialising (kpt would otherwise
- * rewrite the quoting of every file) and no parsing cost for kinds the
- * function never reads. Items it edits go through the `yaml` Document API,
- * which keeps their comments and scalar styles.
+ * The ResourceList layer. Every item is parsed as YAML (comments, flow
+ * style, quoting, anchors make no difference to what the function sees);
+ * items the function leaves alone are still passed through as the exact text
+ * they arrived in (kpt would otherwise rewrite the quoting of every file).
+ * Items it edits go through the `yaml` Document API, which keeps their
+ * comments and scalar styles.
  */
 export interface Item {
   /** The item as a standalone YAML document (its lines, dedented). */
@@ -15,12 +17,9 @@ export interface Item {
   readonly apiVersion: string;
   /** The package-relative file kpt read it from; absent after a kustomize build. */
   readonly path: string | undefined;
-  /** metadata.name, read without parsing the item. */
   readonly name: string;
-  /** Plain data, parsed on first use. */
+  /** The item's data. */
   object(): any;
-  /** Whether object() has been called. */
-  readonly parsed: boolean;
   /** Set when the item is edited; written instead of `source`. */
   edited?: Document;
   /** The original text inside the ResourceList, when it can be reused verbatim. */
@@ -32,17 +31,24 @@ export interface ResourceListIn {
   functionConfig: unknown;
 }
 
+/** A ResourceList the function cannot read; main.ts answers it with an error result. */
+export class ResourceListError extends Error {}
+
 const LIST_KEY = /^items:[ \t]*(#.*)?$/m;
 const SEQ_ENTRY = /^-( |$)/;
 
-export function readResourceList(src: string): ResourceListIn {
+export function readResourceList(text: string): ResourceListIn {
+  // A YAML reader sees a line break in CRLF and nothing in a leading byte order mark; so does the line scan below.
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   const fast = splitItems(src);
   if (fast) return fast;
   // Anything but the block layout kpt and kustomize write (JSON, flow style) takes the slow, general path.
   const doc = parseDocument(src);
-  if (doc.errors.length) throw new Error(`input is not a valid ResourceList: ${doc.errors[0]!.message}`);
-  const root = doc.toJS() ?? {};
-  const items = (root.items ?? []).map((o: unknown) => makeItem(stringify(o), undefined));
+  if (doc.errors.length) throw new ResourceListError(`input is not a valid ResourceList: ${firstLine(doc.errors[0]!.message)}`);
+  const root = toData(doc, "the ResourceList");
+  if (!isPlainObject(root) || root.kind !== "ResourceList") throw new ResourceListError("input is not a ResourceList (a mapping with kind: ResourceList)");
+  if (root.items !== undefined && root.items !== null && !Array.isArray(root.items)) throw new ResourceListError("items of the ResourceList is not a list");
+  const items = (root.items ?? []).map((o: unknown, i: number) => makeItem(stringify(o), undefined, i));
   return { items, functionConfig: root.functionConfig };
 }
 
@@ -66,7 +72,7 @@ function splitItems(src: string): ResourceListIn | undefined {
       if (!SEQ_ENTRY.test(content)) return undefined;
     }
     if (col === indent && SEQ_ENTRY.test(content)) {
-      if (current) items.push(fromLines(current, indent));
+      if (current) items.push(fromLines(current, indent, items.length));
       current = [line];
       continue;
     }
@@ -76,74 +82,61 @@ function splitItems(src: string): ResourceListIn | undefined {
     }
     current?.push(line);
   }
-  if (current) items.push(fromLines(current, indent));
+  if (current) items.push(fromLines(current, indent, items.length));
   const tail = lines.slice(rest).join("\n");
-  const envelope = parse(`${head}\n${tail}`) ?? {};
-  if (envelope.kind !== "ResourceList") return undefined;
+  const outer = parseDocument(`${head}\n${tail}`);
+  if (outer.errors.length) throw new ResourceListError(`input is not a valid ResourceList: ${firstLine(outer.errors[0]!.message)}`);
+  const envelope = toData(outer, "the ResourceList");
+  if (!isPlainObject(envelope) || envelope.kind !== "ResourceList") return undefined;
   return { items, functionConfig: envelope.functionConfig };
 }
 
-function fromLines(lines: string[], indent: number): Item {
+function fromLines(lines: string[], indent: number, index: number): Item {
   while (lines.length > 1 && lines[lines.length - 1]!.trim() === "") lines.pop();
   const verbatim = lines.join("\n");
   const pad = indent + 2;
   const body = lines.map((l, i) => (i === 0 ? " ".repeat(indent) + "  " + l.slice(indent + 1).replace(/^ /, "") : l))
     .map((l) => (l.slice(0, pad).trim() === "" ? l.slice(pad) : l.trimStart()))
     .join("\n");
-  return makeItem(body, indent === 0 ? verbatim : undefined);
+  return makeItem(body, indent === 0 ? verbatim : undefined, index);
 }
 
-const KIND = /^kind:[ \t]*(.*?)[ \t]*$/m;
-const API_VERSION = /^apiVersion:[ \t]*(.*?)[ \t]*$/m;
-const field = (src: string, pattern: RegExp): string => {
-  const m = pattern.exec(src);
-  return m ? unquote(m[1]!) : "";
-};
-const PATH = /^[ \t]+(?:internal\.)?config\.kubernetes\.io\/path:[ \t]*(.*?)[ \t]*$/m;
-const unquote = (v: string) => v.replace(/^'(.*)'$/, "$1").replace(/^"(.*)"$/, "$1");
+const PATH_ANNOTATIONS = ["internal.config.kubernetes.io/path", "config.kubernetes.io/path"];
+const firstLine = (message: string) => message.split("\n")[0]!;
 
-function makeItem(source: string, verbatim: string | undefined): Item {
-  let parsed: any;
-  const object = () => {
-    if (parsed === undefined) parsed = parse(source) ?? {};
-    return parsed;
-  };
-  const p = PATH.exec(source);
-  let kind = field(source, KIND);
-  let apiVersion = field(source, API_VERSION);
-  let path = p ? unquote(p[1]!) : undefined;
-  // Flow style (`{kind: Service, ...}`) or anything else the line scan misses: read it properly.
-  if (!kind) {
-    const o = object();
-    kind = String(o?.kind ?? "");
-    apiVersion = String(o?.apiVersion ?? "");
-    const annotations = o?.metadata?.annotations ?? {};
-    path = annotations["internal.config.kubernetes.io/path"] ?? annotations["config.kubernetes.io/path"];
+/** A document's data; aliases are capped, so an alias bomb is an error, not an exhausted machine. */
+function toData(doc: Document, what: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ResourceListError(`${what} cannot be read: ${firstLine((e as Error).message)}`);
   }
+}
+
+function makeItem(source: string, verbatim: string | undefined, index: number): Item {
+  const doc = parseDocument(source);
+  if (doc.errors.length) throw new ResourceListError(`item ${index} is not valid YAML: ${firstLine(doc.errors[0]!.message)}`);
+  const data = toData(doc, `item ${index}`);
+  if (!isPlainObject(data)) throw new ResourceListError(`item ${index} is not an object`);
+  const text = (value: unknown, field: string): string => {
+    if (value === undefined || value === null) return "";
+    if (typeof value === "string") return value;
+    throw new ResourceListError(`item ${index}: ${field} is ${JSON.stringify(value)}, not a string`);
+  };
+  const metadata = data.metadata ?? {};
+  if (!isPlainObject(metadata)) throw new ResourceListError(`item ${index}: metadata is not a mapping`);
+  const annotations = metadata.annotations ?? {};
+  if (!isPlainObject(annotations)) throw new ResourceListError(`item ${index}: metadata.annotations is not a mapping`);
+  const path = PATH_ANNOTATIONS.map((k) => text(annotations[k], `metadata.annotations.${k}`)).find((p) => p !== "");
   return {
     source,
     verbatim,
-    kind,
-    apiVersion,
+    kind: text(data.kind, "kind"),
+    apiVersion: text(data.apiVersion, "apiVersion"),
+    name: text(metadata.name, "metadata.name"),
     path,
-    get name() {
-      return metadataName(source) ?? String(this.object()?.metadata?.name ?? "");
-    },
-    get parsed() {
-      return parsed !== undefined;
-    },
-    object,
+    object: () => data,
   };
-}
-
-const METADATA_BLOCK = /^metadata:[ \t]*\n((?:(?:[ \t]+.*|[ \t]*)(?:\n|$))*)/m;
-const NAME = /^ {2}name:[ \t]*(.*?)[ \t]*$/m;
-
-/** Block-style metadata's name; undefined when the layout is anything else. */
-function metadataName(source: string): string | undefined {
-  const block = METADATA_BLOCK.exec(source)?.[1];
-  const m = block ? NAME.exec(block) : undefined;
-  return m ? unquote(m[1]!) : undefined;
 }
 
 /** The item as a Document to edit; from then on it is written from that document. */
@@ -153,7 +146,7 @@ export function editable(item: Item): Document {
 }
 
 export function newItem(source: string): Item {
-  const item = makeItem(source, undefined);
+  const item = makeItem(source, undefined, -1);
   item.edited = parseDocument(source);
   return item;
 }

@@ -202,3 +202,28 @@ describe("kpt alone renders every overlay of the repository", () => {
     for (const env of ["prod", "dev", "home-ops"]) expect(viaKpt.changedFiles()).toContain(`overlays/${env}/derived/medusa-config.yaml`);
   });
 });
+
+describe("render reads YAML as YAML", () => {
+  const hostChange: [string, RegExp, string] = ["overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org"];
+
+  it("a comment after the policy's kind does not make render skip the overlay", () => {
+    const repo = repoWith({}, [hostChange, ["overlays/prod/policy/policy.yaml", /^kind: DeployPolicy$/m, "kind: DeployPolicy # this overlay's rules"]]);
+    const out = render(repo.root);
+    expect(out.status, out.stderr).toBe(0);
+    expect(repo.changedFiles()).toContain("overlays/prod/derived/medusa-config.yaml");
+  });
+
+  it("a comment or flow style in a derived file is rewritten in place, never appended to", () => {
+    const repo = repoWith({}, [
+      hostChange,
+      ["overlays/prod/derived/medusa-config.yaml", /^kind: ConfigMap$/m, "kind: ConfigMap # derived"],
+      ["overlays/prod/derived/storefront-config.yaml", /^kind: ConfigMap$/m, "kind: 'ConfigMap'"],
+    ]);
+    const out = render(repo.root);
+    expect(out.status, out.stderr).toBe(0);
+    for (const file of ["overlays/prod/derived/medusa-config.yaml", "overlays/prod/derived/storefront-config.yaml"]) {
+      expect(parseAll(repo.read(file)), file).toHaveLength(1);
+    }
+    expect(deployed(repo).medusa.STORE_CORS).toBe("https://store.example.org");
+  });
+});

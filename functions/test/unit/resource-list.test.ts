@@ -69,17 +69,15 @@ describe("readResourceList / writeResourceList", () => {
     expect(out.startsWith("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")).toBe(true);
   });
 
-  test("kind, apiVersion and path are read without parsing the item", () => {
+  test("kind, apiVersion and path come from the parsed item", () => {
     const [cm, deploy] = readResourceList(LIST).items;
     expect([cm!.kind, cm!.apiVersion, cm!.path]).toEqual(["ConfigMap", "v1", "base/medusa/configmap.yaml"]);
     expect([deploy!.kind, deploy!.apiVersion, deploy!.path]).toEqual(["Deployment", "apps/v1", "base/medusa/deployment.yaml"]);
-    expect(cm!.parsed).toBe(false);
   });
 
   test("object() is the item's data, header comment aside", () => {
     const [cm] = readResourceList(LIST).items;
     const obj = cm!.object();
-    expect(cm!.parsed).toBe(true);
     expect(obj.data).toEqual({
       WORKER_COUNT: "1234567", FLAG: "yes", YES: "yes", EMPTY: "", MULTI: "line one\n\nline three\n", FLOW: { a: 1, b: ["x", "y"] },
     });
@@ -183,5 +181,41 @@ describe("readResourceList / writeResourceList", () => {
     expect(readResourceList(out).items.map((i) => i.path)).toEqual([
       "base/medusa/configmap.yaml", "base/medusa/deployment.yaml", "overlays/prod/derived/x.yaml",
     ]);
+  });
+
+  // Each spelling is the same item to any YAML reader, so it must be the same item to the function.
+  const CM = { kind: "ConfigMap", apiVersion: "v1", name: "medusa-config", path: "overlays/prod/derived/medusa-config.yaml" };
+  const facts = (src: string) => readResourceList(src).items.map((i) => ({ kind: i.kind, apiVersion: i.apiVersion, name: i.name, path: i.path }));
+  const list = (item: string) => `apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n${item}\n`;
+  test.each([
+    ["plain", "- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: medusa-config\n    annotations:\n      config.kubernetes.io/path: overlays/prod/derived/medusa-config.yaml"],
+    ["comments after values", "- apiVersion: v1 # core\n  kind: ConfigMap # derived\n  metadata: # m\n    name: medusa-config # n\n    annotations:\n      config.kubernetes.io/path: overlays/prod/derived/medusa-config.yaml # p"],
+    ["quoted", "- \"apiVersion\": 'v1'\n  'kind': \"ConfigMap\"\n  metadata:\n    \"name\": 'medusa-config'\n    annotations:\n      'config.kubernetes.io/path': \"overlays/prod/derived/medusa-config.yaml\""],
+    ["flow-style metadata", "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: medusa-config, annotations: {config.kubernetes.io/path: overlays/prod/derived/medusa-config.yaml}}"],
+    ["name before kind, nested kind keys", "- metadata:\n    annotations:\n      config.kubernetes.io/path: overlays/prod/derived/medusa-config.yaml\n    name: medusa-config\n  data:\n    kind: Secret\n    name: other\n  kind: ConfigMap\n  apiVersion: v1"],
+    ["anchors and aliases", "- apiVersion: &v v1\n  kind: &k ConfigMap\n  metadata:\n    name: medusa-config\n    labels: {k: *k}\n    annotations:\n      config.kubernetes.io/path: overlays/prod/derived/medusa-config.yaml"],
+    ["a multi-line plain name", "- apiVersion: v1\n  kind:\n    ConfigMap\n  metadata:\n    name:\n      medusa-config\n    annotations:\n      config.kubernetes.io/path: overlays/prod/derived/medusa-config.yaml"],
+  ])("%s", (_, item) => {
+    expect(facts(list(item))).toEqual([CM]);
+  });
+
+  test("CRLF line ends and a byte order mark change nothing the function reads", () => {
+    const plain = list("- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: medusa-config\n    annotations:\n      config.kubernetes.io/path: overlays/prod/derived/medusa-config.yaml");
+    expect(facts(plain.replace(/\n/g, "\r\n"))).toEqual([CM]);
+    expect(facts(`\uFEFF${plain}`)).toEqual([CM]);
+  });
+
+  test.each([
+    ["not YAML", "items: [unclosed\n", /not a valid ResourceList/],
+    ["not a ResourceList", "apiVersion: v1\nkind: ConfigMap\n", /not a ResourceList/],
+    ["items not a list", "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {a: 1}\n", /items of the ResourceList is not a list/],
+    ["an item that is not an object", list("- 7"), /item 0 is not an object/],
+    ["a kind that is not a string", list("- {apiVersion: v1, kind: [ConfigMap], metadata: {name: a}}"), /item 0: kind is \["ConfigMap"\], not a string/],
+    ["a name that is not a string", list("- {apiVersion: v1, kind: ConfigMap, metadata: {name: {a: 1}}}"), /item 0: metadata.name/],
+    ["metadata that is not a mapping", list("- {apiVersion: v1, kind: ConfigMap, metadata: [a]}"), /item 0: metadata is not a mapping/],
+    ["duplicate keys", list("- apiVersion: v1\n  kind: ConfigMap\n  kind: Secret"), /item 0 is not valid YAML: .*[Uu]nique/],
+    ["an alias bomb", list(`- apiVersion: v1\n  kind: ConfigMap\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n  d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]`), /item 0 cannot be read: .*alias/i],
+  ])("%s is refused with a message of its own", (_, src, message) => {
+    expect(() => readResourceList(src)).toThrow(message);
   });
 });
