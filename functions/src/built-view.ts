@@ -3,9 +3,9 @@ import type { OverlayView } from "./overlay-view.ts";
 import type { Item } from "./resource-list.ts";
 
 /** Plugin mode: the items are the output of a kustomize build, already composed. */
-// Only these kinds are read; every other item passes through unparsed. The
+// Only these kinds are read (also by shapes.ts); every other item passes through untouched. The
 // two ConfigMaps the function writes are looked up by name (built-edits.ts).
-const READ_KINDS = new Set([
+export const READ_KINDS = new Set([
   "Service", "Ingress",
   "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
 ]);

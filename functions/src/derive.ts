@@ -5,6 +5,7 @@ import type { OverlayView } from "./overlay-view.ts";
 import type { Policy } from "./policy.ts";
 import { validateResources } from "./resource-limits.ts";
 import type { Result } from "./results.ts";
+import { shapeProblems } from "./shapes.ts";
 
 export interface Derivation {
   cors?: CorsValues;
@@ -14,6 +15,8 @@ export interface Derivation {
 
 /** The pure core: one composed overlay and its policy in, derived values and findings out. */
 export function derive(view: OverlayView, policy: Policy): Derivation {
+  const shapes = shapeProblems(view.objects);
+  if (shapes.length) return { results: shapes };
   const cors = deriveCors(view, policy);
   const job = planMigrationJob(view, policy);
   const baked = cors.origins ? checkBakedUrls(view, policy, cors.origins) : [];
