@@ -2,14 +2,14 @@
 // Applies overlays/<env> with plain kubectl in the reference's order and stops unless the
 // migration Job completes. Flux and Argo CD do the same ordering themselves (docs/operations.md).
 import { parseArgs } from "node:util";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CommandError, main } from "./lib/command.ts";
 import { describePhases, jobOutcome, planDeploy, unsubstituted } from "./lib/deploy.ts";
 import { checkFirstInstall, formatFinding } from "./lib/first-install.ts";
 import { kubectl, kubectlAsync, toYamlStream } from "./lib/kubectl.ts";
 import { buildOverlay, namespaceOf, providedSecrets, provisionedSecretsOf, referencedSecrets, type KubeObject } from "./lib/overlay.ts";
-import { overlayDir } from "./lib/repo.ts";
+import { overlayDir, readText } from "./lib/repo.ts";
 
 const USAGE = "usage: npm run deploy -- <env> [--timeout 10m] [--plan]";
 
@@ -85,7 +85,7 @@ await main(async () => {
   // On an empty cluster a pod whose ConfigMap or Service comes in a later phase waits for ever.
   const policyFile = join(overlayDir(env), "policy", "policy.yaml");
   if (!existsSync(policyFile)) throw new CommandError(`overlays/${env}/policy/policy.yaml is missing: its DeployPolicy declares the Secrets created outside git`);
-  const closure = checkFirstInstall(phases, provisionedSecretsOf(readFileSync(policyFile, "utf8"), `overlays/${env}/policy/policy.yaml`), namespace);
+  const closure = checkFirstInstall(phases, provisionedSecretsOf(readText(policyFile), `overlays/${env}/policy/policy.yaml`), namespace);
   if (closure.problems.length > 0) {
     throw new CommandError(`this order cannot complete a first install:\n${closure.problems.map((f) => `  ${formatFinding(f)}`).join("\n")}`);
   }
@@ -101,4 +101,4 @@ await main(async () => {
   const deployments = objects.filter((o) => o.kind === "Deployment").map((o) => `deployment/${o.metadata.name}`);
   console.log(`\ndeployed overlays/${env}. Follow the rollout with:`);
   for (const d of deployments) console.log(`  kubectl rollout status --namespace ${namespace} ${d} --timeout=5m`);
-});
+}, USAGE);

@@ -57,4 +57,4 @@ await main(async () => {
     console.log(`changed: ${changed.join(", ")}. Running pods keep the old values until restarted:`);
     console.log(`  kubectl rollout restart --namespace ${namespace} deployment`);
   }
-});
+}, USAGE);

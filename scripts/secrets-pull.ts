@@ -31,4 +31,4 @@ await main(async () => {
     alsoRedact: [token],
   });
   console.log(`image pull secret ${name} for ${REGISTRY} (user ${username}) in namespace ${namespace}`);
-});
+}, USAGE);

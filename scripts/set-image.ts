@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CommandError, main } from "./lib/command.ts";
-import { overlayDir, REPO_ROOT } from "./lib/repo.ts";
+import { overlayDir, readText, REPO_ROOT } from "./lib/repo.ts";
 import { readPublishedImages, unpublishedProblem } from "./lib/published-images.ts";
 import { APP_IMAGES, isApp, setImageTag, shaProblem, unexpectedChanges } from "./lib/set-image.ts";
 
@@ -39,7 +39,7 @@ await main(() => {
   const unpublished = unpublishedProblem(readPublishedImages(REPO_ROOT), APP_IMAGES[app], sha);
   if (unpublished) console.error(`warning: ${unpublished}`);
   const file = join(overlayDir(env), "kustomization.yaml");
-  const original = readFileSync(file, "utf8");
+  const original = readText(file);
   let edit;
   try {
     edit = setImageTag(original, APP_IMAGES[app], sha);
@@ -65,4 +65,4 @@ await main(() => {
         "They were stale before this command (someone edited without rendering): review them and commit them separately.",
     );
   }
-});
+}, USAGE);

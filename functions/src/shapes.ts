@@ -1,5 +1,6 @@
 import { READ_KINDS } from "./built-view.ts";
-import { type KubeObject, isPlainObject, podSpecOf, refOf } from "./kube.ts";
+import { type KubeObject, isPlainObject, refOf } from "./kube.ts";
+import { podSpecOf } from "./shop-objects.ts";
 import { type Result, error } from "./results.ts";
 
 /**

@@ -1,6 +1,6 @@
 /** Where the repository and its overlays are, for commands run from anywhere. */
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CommandError } from "./command.ts";
 
@@ -11,4 +11,13 @@ export function overlayDir(env: string): string {
   const dir = join(REPO_ROOT, "overlays", env);
   if (!existsSync(join(dir, "kustomization.yaml"))) throw new CommandError(`no overlay overlays/${env}/kustomization.yaml`);
   return dir;
+}
+
+/** A file of the repository as text, or a CommandError naming it. */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new CommandError(`cannot read ${relative(REPO_ROOT, path) || path}: ${(err as { code?: string }).code ?? (err as Error).message}`);
+  }
 }

@@ -1,0 +1,56 @@
+/**
+ * The day-2 commands answer a user's mistake the way the function does: one
+ * `error:` message (with the usage line where it helps), exit 1, never a
+ * stack trace or a Node.js internal.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { RepoCopy } from "../support/repo-copy.js";
+import { REPO_ROOT } from "../support/tools.js";
+
+const repo = new RepoCopy();
+// The commands import their dependencies; the copy borrows the repository's.
+symlinkSync(join(REPO_ROOT, "node_modules"), join(repo.root, "node_modules"));
+afterAll(() => repo.remove());
+
+function run(script: string, args: string[], env: Record<string, string> = {}) {
+  // kubectl is never reached: every case fails before it would be needed.
+  return spawnSync(process.execPath, [join(repo.root, "scripts", script), ...args], {
+    cwd: repo.root, encoding: "utf8", input: "", env: { ...process.env, KUBECTL: "/nonexistent/kubectl", ...env },
+  });
+}
+
+const CASES: [string, string, string[], RegExp][] = [
+  ["deploy", "deploy.ts", ["--bogus"], /^error: Unknown option '--bogus'\nusage: npm run deploy/],
+  ["deploy", "deploy.ts", ["prod", "--timeout"], /^error: Option '--timeout <value>' argument missing\nusage:/],
+  ["deploy", "deploy.ts", [], /^error: usage: npm run deploy/],
+  ["deploy", "deploy.ts", ["prod", "--timeout", "soon"], /^error: --timeout soon: expected e\.g\. 90s/],
+  ["deploy", "deploy.ts", ["no-such-env"], /^error: no overlay overlays\/no-such-env\/kustomization\.yaml/],
+  ["deploy", "deploy.ts", ["../etc"], /^error: '\.\.\/etc' is not an overlay name/],
+  ["set-image", "set-image.ts", ["prod", "medusa"], /^error: usage: npm run set-image/],
+  ["set-image", "set-image.ts", ["prod", "redis", "0a1b2c3"], /^error: 'redis' is not medusa or storefront/],
+  ["set-image", "set-image.ts", ["prod", "medusa", "HEAD"], /^error: /],
+  ["set-image", "set-image.ts", ["unreadable", "medusa", "9496114"], /^error: cannot read overlays\/unreadable\/kustomization\.yaml: EISDIR/],
+  ["secrets:bootstrap", "secrets-bootstrap.ts", ["--bogus"], /^error: Unknown option '--bogus'\nusage: npm run secrets:bootstrap/],
+  ["secrets:bootstrap", "secrets-bootstrap.ts", ["prod", "--namespace"], /^error: Option '--namespace <value>' argument missing\nusage:/],
+  ["secrets:bootstrap", "secrets-bootstrap.ts", ["no-such-env"], /^error: no overlay/],
+  ["secrets:pull", "secrets-pull.ts", ["--x"], /^error: Unknown option '--x'\nusage: GHCR_USERNAME=/],
+  ["secrets:pull", "secrets-pull.ts", ["no-such-env"], /^error: /],
+];
+
+describe("user errors", () => {
+  // A kustomization.yaml that exists but cannot be read as a file.
+  mkdirSync(join(repo.root, "overlays/unreadable/kustomization.yaml"), { recursive: true });
+
+  for (const [command, script, args, message] of CASES) {
+    it(`npm run ${command} -- ${args.join(" ")}`, () => {
+      const out = run(script, args, { GHCR_USERNAME: "octocat", GHCR_TOKEN: "x" });
+      expect(out.status, out.stderr).toBe(1);
+      expect(out.stderr).toMatch(message);
+      expect(out.stderr).not.toMatch(/\n\s+at |node:internal|TypeError|ERR_[A-Z_]+|\^/);
+    });
+  }
+  afterAll(() => rmSync(join(repo.root, "overlays/unreadable"), { recursive: true, force: true }));
+});
