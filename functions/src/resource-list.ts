@@ -113,8 +113,11 @@ function toData(doc: Document, what: string): unknown {
   }
 }
 
+// Messages are cut to their first line, so the line-and-caret decoration yaml adds is never seen.
+const READ_OPTIONS = { prettyErrors: false } as const;
+
 function makeItem(source: string, verbatim: string | undefined, index: number): Item {
-  const doc = parseDocument(source);
+  const doc = parseDocument(source, READ_OPTIONS);
   if (doc.errors.length) throw new ResourceListError(`item ${index} is not valid YAML: ${firstLine(doc.errors[0]!.message)}`);
   const data = toData(doc, `item ${index}`);
   if (!isPlainObject(data)) throw new ResourceListError(`item ${index} is not an object`);
