@@ -48,4 +48,4 @@ await main(() => {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-});
+}, USAGE);

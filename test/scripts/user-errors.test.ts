@@ -38,6 +38,8 @@ const CASES: [string, string, string[], RegExp][] = [
   ["secrets:bootstrap", "secrets-bootstrap.ts", ["no-such-env"], /^error: no overlay/],
   ["secrets:pull", "secrets-pull.ts", ["--x"], /^error: Unknown option '--x'\nusage: GHCR_USERNAME=/],
   ["secrets:pull", "secrets-pull.ts", ["no-such-env"], /^error: /],
+  ["dev:tls", "dev-tls.ts", ["--bogus"], /^error: Unknown option '--bogus'\nusage: npm run dev:tls/],
+  ["dev:tls", "dev-tls.ts", ["dev", "--namespace"], /^error: Option '--namespace <value>' argument missing\nusage:/],
 ];
 
 describe("user errors", () => {
