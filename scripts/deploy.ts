@@ -31,6 +31,7 @@ function preflight(objects: readonly KubeObject[], namespace: string, env: strin
   const missing = needed.filter((n) => !found.split("\n").includes(`secret/${n}`));
   if (missing.length > 0) {
     throw new CommandError(
+      "secrets-missing",
       `Secret(s) ${missing.join(", ")} missing in namespace ${namespace}; the pods could not start.\n` +
         `  Create them first: npm run secrets:bootstrap -- ${env}  and  npm run secrets:pull -- ${env}\n` +
         `  (or add components/external-secrets to the overlay; docs/secrets.md)`,
@@ -55,11 +56,13 @@ async function waitForJob(namespace: string, job: string, timeout: string): Prom
   const inspect = `  Inspect: kubectl logs --namespace ${namespace} job/${job}; kubectl describe --namespace ${namespace} job/${job}`;
   if (outcome.state === "failed") {
     throw new CommandError(
+      "migration-failed",
       `migration Job ${job} FAILED (${outcome.reason}); no workload was updated.\n${inspect}\n` +
         `  A Job runs once: after fixing the cause, kubectl delete --namespace ${namespace} job/${job} and deploy again.`,
     );
   }
   throw new CommandError(
+    "migration-timeout",
     `migration Job ${job} did not complete within ${timeout}; no workload was updated.\n${inspect}\n` +
       "  Typical causes: a pod that cannot start (image pull secret, missing Secret key) or a database it cannot reach.",
   );
@@ -70,24 +73,24 @@ await main(async () => {
     allowPositionals: true,
     options: { timeout: { type: "string", default: "10m" }, plan: { type: "boolean", default: false } },
   });
-  if (positionals.length !== 1) throw new CommandError(USAGE);
+  if (positionals.length !== 1) throw new CommandError("usage", USAGE);
   const env = positionals[0]!;
-  if (!/^\d+(s|m|h)$/.test(values.timeout)) throw new CommandError(`--timeout ${values.timeout}: expected e.g. 90s, 10m, 1h`);
+  if (!/^\d+(s|m|h)$/.test(values.timeout)) throw new CommandError("usage", `--timeout ${values.timeout}: expected e.g. 90s, 10m, 1h`);
 
   const objects = buildOverlay(env);
   const namespace = namespaceOf(objects);
   const variables = unsubstituted(objects);
   if (variables.length > 0) {
-    throw new CommandError(`overlays/${env} is written for Flux postBuild substitution (\${…} in ${variables.join(", ")}); deploy it with Flux (docs/flux.md)`);
+    throw new CommandError("flux-only-overlay", `overlays/${env} is written for Flux postBuild substitution (\${…} in ${variables.join(", ")}); deploy it with Flux (docs/flux.md)`);
   }
   const phases = planDeploy(objects);
   console.log(`overlays/${env} → namespace ${namespace}\n${describePhases(phases).join("\n")}`);
   // On an empty cluster a pod whose ConfigMap or Service comes in a later phase waits for ever.
   const policyFile = join(overlayDir(env), "policy", "policy.yaml");
-  if (!existsSync(policyFile)) throw new CommandError(`overlays/${env}/policy/policy.yaml is missing: its DeployPolicy declares the Secrets created outside git`);
+  if (!existsSync(policyFile)) throw new CommandError("policy-missing", `overlays/${env}/policy/policy.yaml is missing: its DeployPolicy declares the Secrets created outside git`);
   const closure = checkFirstInstall(phases, provisionedSecretsOf(readText(policyFile), `overlays/${env}/policy/policy.yaml`), namespace);
   if (closure.problems.length > 0) {
-    throw new CommandError(`this order cannot complete a first install:\n${closure.problems.map((f) => `  ${formatFinding(f)}`).join("\n")}`);
+    throw new CommandError("first-install", `this order cannot complete a first install:\n${closure.problems.map((f) => `  ${formatFinding(f)}`).join("\n")}`);
   }
   if (values.plan) return;
 

@@ -18,7 +18,7 @@ const USAGE = "usage: npm run dev:tls -- [env] [--namespace NS]";
 
 await main(() => {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { namespace: { type: "string" } } });
-  if (positionals.length > 1) throw new CommandError(USAGE);
+  if (positionals.length > 1) throw new CommandError("usage", USAGE);
   const env = positionals[0] ?? "dev";
   const objects = buildOverlay(env);
   const namespace = values.namespace ?? namespaceOf(objects);
@@ -26,9 +26,9 @@ await main(() => {
   try {
     targets = tlsTargets(objects);
   } catch (err) {
-    throw new CommandError(`overlays/${env}: ${(err as Error).message}`);
+    throw new CommandError("overlay-facts", `overlays/${env}: ${(err as Error).message}`);
   }
-  if (targets.length === 0) throw new CommandError(`overlays/${env}: its Ingress has no TLS entry, so there is no certificate to make`);
+  if (targets.length === 0) throw new CommandError("tls-none", `overlays/${env}: its Ingress has no TLS entry, so there is no certificate to make`);
   const ns = objects.find((o) => o.kind === "Namespace" && o.metadata.name === namespace);
   if (ns) applyNamespace(ns);
   const keep = join(REPO_ROOT, ".cache", "dev-tls");
@@ -39,7 +39,7 @@ await main(() => {
       const key = join(dir, "tls.key");
       const cert = join(dir, "tls.crt");
       const r = spawnSync("openssl", opensslArgs(hosts, key, cert), { encoding: "utf8" });
-      if (r.error || r.status !== 0) throw new CommandError(`openssl failed: ${r.error?.message ?? r.stderr.trim()}`);
+      if (r.error || r.status !== 0) throw new CommandError("openssl-failed", `openssl failed: ${r.error?.message ?? r.stderr.trim()}`);
       applySecret(namespace, secretName, { "tls.crt": readFileSync(cert, "utf8"), "tls.key": readFileSync(key, "utf8") }, { type: "kubernetes.io/tls" });
       const saved = join(keep, `${secretName}.crt`);
       copyFileSync(cert, saved);

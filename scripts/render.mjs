@@ -16,8 +16,8 @@ import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf } from "./l
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const target = resolve(process.argv[2] ?? repo);
 const bundle = join(repo, "functions", "dist", "ecom-fn.mjs");
-const fail = (message) => {
-  console.error(`render: ${message}`);
+const fail = (message, code = "tool-missing") => {
+  console.error(`render: ${code}: ${message}`);
   process.exit(2);
 };
 if (!existsSync(bundle)) fail(`${relative(process.cwd(), bundle)} is missing; run \`npm run build\` first`);
@@ -33,7 +33,7 @@ let status = 1;
 try {
   cpSync(target, stage, { recursive: true, filter: (src) => !SKIP.has(basename(src)) });
   const overlays = policiesOf(kpt, stage);
-  if (typeof overlays === "string") fail(overlays);
+  if (typeof overlays === "string") fail(overlays, "render-failed");
   // An overlay that does not build gets no entry; the judge reports the failure after the render.
   const builds = Object.fromEntries(overlays.flatMap(({ overlay }) => {
     const built = buildOverlay(kustomize, stage, overlay);
@@ -60,7 +60,7 @@ process.exit(status);
 function judge(overlays) {
   const tools = { kustomize, node: process.execPath, bundle };
   const disagreements = overlays.flatMap(({ overlay, policy }) => judgeOverlay(tools, stage, overlay, policy));
-  for (const d of disagreements) console.error(`render: ${d.overlay}: ${d.message.replaceAll(stage, target)}`);
+  for (const d of disagreements) console.error(`render: ${d.code}: ${d.overlay}: ${d.message.replaceAll(stage, target)}`);
   if (disagreements.length) console.error("render: nothing was written");
   return disagreements.length ? 1 : 0;
 }

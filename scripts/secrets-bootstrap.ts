@@ -24,7 +24,7 @@ await main(async () => {
     allowPositionals: true,
     options: { namespace: { type: "string" }, rotate: { type: "boolean", default: false } },
   });
-  if (positionals.length !== 1) throw new CommandError(USAGE);
+  if (positionals.length !== 1) throw new CommandError("usage", USAGE);
   const env = positionals[0]!;
   const objects = buildOverlay(env);
   requireNoShippedSecrets(objects, SECRET_NAMES, env);
@@ -40,11 +40,12 @@ await main(async () => {
   if (plan.missing.length > 0 && process.stdin.isTTY) plan = planSecrets({ ...input, prompted: await askForMissing(plan) });
   if (plan.missing.length > 0) {
     throw new CommandError(
+      "secret-values-missing",
       `no value for:\n${plan.missing.map((m) => `  ${m.spec.key}  (${m.secret}; ${m.spec.hint})`).join("\n")}\n` +
         "Export them in the environment (e.g. from your password manager's CLI) or run this in a terminal to be asked.",
     );
   }
-  if (plan.invalid.length > 0) throw new CommandError(`refusing to write invalid values:\n  ${plan.invalid.join("\n  ")}`);
+  if (plan.invalid.length > 0) throw new CommandError("secret-values-invalid", `refusing to write invalid values:\n  ${plan.invalid.join("\n  ")}`);
 
   const ns = objects.find((o) => o.kind === "Namespace" && o.metadata.name === namespace);
   if (ns) applyNamespace(ns);

@@ -12,7 +12,7 @@ const USAGE = "usage: GHCR_USERNAME=… GHCR_TOKEN=… npm run secrets:pull -- <
 
 await main(async () => {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { namespace: { type: "string" } } });
-  if (positionals.length !== 1) throw new CommandError(USAGE);
+  if (positionals.length !== 1) throw new CommandError("usage", USAGE);
   const env = positionals[0]!;
   const objects = buildOverlay(env);
   const namespace = values.namespace ?? namespaceOf(objects);
@@ -22,7 +22,7 @@ await main(async () => {
   let token = process.env.GHCR_TOKEN ?? "";
   if (!token && process.stdin.isTTY) token = await promptHidden(`GHCR token with read:packages for ${username || "GHCR_USERNAME"}: `);
   const problem = credentialProblem(username, token);
-  if (problem) throw new CommandError(`${problem}\n${USAGE}`);
+  if (problem) throw new CommandError("credentials-invalid", `${problem}\n${USAGE}`);
 
   const ns = objects.find((o) => o.kind === "Namespace" && o.metadata.name === namespace);
   if (ns) applyNamespace(ns);

@@ -31,10 +31,10 @@ function git(args: string[]): void {
 
 await main(() => {
   const [env, app, sha, ...rest] = process.argv.slice(2);
-  if (!env || !app || !sha || rest.length > 0) throw new CommandError(USAGE);
-  if (!isApp(app)) throw new CommandError(`'${app}' is not medusa or storefront\n${USAGE}`);
+  if (!env || !app || !sha || rest.length > 0) throw new CommandError("usage", USAGE);
+  if (!isApp(app)) throw new CommandError("usage", `'${app}' is not medusa or storefront\n${USAGE}`);
   const problem = shaProblem(sha);
-  if (problem) throw new CommandError(problem);
+  if (problem) throw new CommandError("sha-invalid", problem);
   // Pinned all the same (the table may lag a fresh build), but the tests refuse it until it is listed.
   const unpublished = unpublishedProblem(readPublishedImages(REPO_ROOT), APP_IMAGES[app], sha);
   if (unpublished) console.error(`warning: ${unpublished}`);
@@ -44,7 +44,7 @@ await main(() => {
   try {
     edit = setImageTag(original, APP_IMAGES[app], sha);
   } catch (err) {
-    throw new CommandError(`${relative(REPO_ROOT, file)}: ${(err as Error).message}`);
+    throw new CommandError("image-edit", `${relative(REPO_ROOT, file)}: ${(err as Error).message}`);
   }
 
   const before = snapshot();
@@ -52,7 +52,7 @@ await main(() => {
   const render = spawnSync(process.execPath, [join(REPO_ROOT, "scripts", "render.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
   if (render.status !== 0) {
     writeFileSync(file, original);
-    throw new CommandError(`render failed; ${relative(REPO_ROOT, file)} is back to ${edit.previous}`);
+    throw new CommandError("render-failed", `render failed; ${relative(REPO_ROOT, file)} is back to ${edit.previous}`);
   }
   const ownDir = `${relative(REPO_ROOT, overlayDir(env))}/`;
   const stray = unexpectedChanges(before, snapshot(), (p) => p === relative(REPO_ROOT, file) || p.startsWith(`${ownDir}derived/`));
@@ -61,6 +61,7 @@ await main(() => {
   git(["diff", "--", ownDir]);
   if (stray.length > 0) {
     throw new CommandError(
+      "render-stray-changes",
       `render also changed files outside overlays/${env}: ${stray.join(", ")}.\n` +
         "They were stale before this command (someone edited without rendering): review them and commit them separately.",
     );

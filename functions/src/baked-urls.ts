@@ -29,6 +29,7 @@ export function checkBakedUrls(view: OverlayView, policy: Policy, origins: Origi
     const ref = (deployment && mainContainer(deployment, image)?.image) ?? `the ${image} image`;
     const served = origins[servedBy].map(hostOf).join(", ");
     results.push(error(
+      "baked-url",
       `the Ingress serves the ${servedBy === "medusa" ? "backend and admin" : "storefront"} at ${served}, but ${ref} was built with ${arg}=${baked} ` +
       `(policy ${policy.name}, spec.bakedUrls.${image}.${arg}): ${breaks}. Rebuild the image with ${arg}=${origins[servedBy][0]} and pin its tag, ` +
       `then update spec.bakedUrls; or change the host back to ${hostOf(baked)}`,

@@ -23,7 +23,7 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
     const current = path.reduce((o: any, k) => o?.[k], obj);
     if (current === value) return;
     setString(editable(item), path, value);
-    results.push(warning(`was "${current ?? ""}", derived "${value}": ${RENDER_HINT}`, {
+    results.push(warning("build-stale", `was "${current ?? ""}", derived "${value}": ${RENDER_HINT}`, {
       ref: refOf(obj),
       field: path.join("."),
     }));
@@ -32,7 +32,7 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
     for (const role of ["medusa", "storefront"] as Role[]) {
       const item = configMapOf(objects, configMaps, role);
       if (!item) {
-        results.push(error(`no ConfigMap that the ${role} Deployment loads with envFrom carries ${Object.keys(derived.cors[role]).join(", ")}, ` +
+        results.push(error("build-no-configmap", `no ConfigMap that the ${role} Deployment loads with envFrom carries ${Object.keys(derived.cors[role]).join(", ")}, ` +
           `so the derived values reach nothing that is deployed: list the overlay's derived/ files in its patches and ${RENDER_HINT}`));
         continue;
       }

@@ -31,10 +31,10 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
   const services = new Map<string, Role>();
   for (const [role, svc] of byRole) {
     if (svc?.metadata?.name) services.set(svc.metadata.name, role);
-    else results.push(error(`${view.label}: no Service selects app=${role}, so the ${role} hosts cannot be told apart`));
+    else results.push(error("cors-no-service", `${view.label}: no Service selects app=${role}, so the ${role} hosts cannot be told apart`));
   }
   const ingresses = view.objects.filter((o) => o.kind === "Ingress");
-  if (ingresses.length === 0) results.push(error(`${view.label}: no Ingress, so there are no hosts to derive CORS from`));
+  if (ingresses.length === 0) results.push(error("cors-no-ingress", `${view.label}: no Ingress, so there are no hosts to derive CORS from`));
   if (results.length) return { results };
 
   const origins: Origins = { medusa: [], storefront: [] };
@@ -42,7 +42,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
   for (const ing of ingresses) {
     for (const role of ROLES) {
       if (!routesTo(ing, services, role)) {
-        results.push(error(`routes nothing to the ${role} Service; both the shop and the admin need a host`, {
+        results.push(error("cors-no-route", `routes nothing to the ${role} Service; both the shop and the admin need a host`, {
           ref: refOf(ing), field: "spec.rules", ...rulesFile(view, ing),
         }));
       }
@@ -51,7 +51,7 @@ export function deriveCors(view: OverlayView, policy: Policy): { values?: CorsVa
   const medusaSvc = byRole.get("medusa")!;
   const port = servicePort(medusaSvc);
   if (port === undefined) {
-    results.push(error("has no port that targets 9000 and not exactly one port, so MEDUSA_BACKEND_URL has no port to name", {
+    results.push(error("service-port", "has no port that targets 9000 and not exactly one port, so MEDUSA_BACKEND_URL has no port to name", {
       ref: refOf(medusaSvc), field: "spec.ports", ...fileWhere(view, medusaSvc),
     }));
   }
@@ -87,26 +87,26 @@ function collectOrigins(
   listAt(ing.spec?.tls, "spec.tls", at, results).forEach((entry, t) => {
     listAt(entry?.hosts, `spec.tls[${t}].hosts`, at, results).forEach((h, j) => {
       const problem = tlsHostProblem(h);
-      if (problem) results.push(error(`TLS host ${problem}`, at(`spec.tls[${t}].hosts[${j}]`)));
+      if (problem) results.push(error("tls-host", `TLS host ${problem}`, at(`spec.tls[${t}].hosts[${j}]`)));
       else tlsHosts.push(h);
     });
   });
   listAt(ing.spec?.rules, "spec.rules", at, results).forEach((rule, i) => {
     const problem = hostProblem(rule?.host);
     if (problem) {
-      results.push(error(`rule ${i} ${problem}`, at(`spec.rules[${i}].host`)));
+      results.push(error("ingress-host", `rule ${i} ${problem}`, at(`spec.rules[${i}].host`)));
       return;
     }
     const tls = tlsCoverage(tlsHosts, rule.host);
     if ("problem" in tls) {
-      results.push(error(tls.problem, at(`spec.rules[${i}].host`)));
+      results.push(error("tls-flux-wildcard", tls.problem, at(`spec.rules[${i}].host`)));
       return;
     }
     const origin = `${tls.covered ? "https" : "http"}://${rule.host}`;
     listAt(rule?.http?.paths, `spec.rules[${i}].http.paths`, at, results).forEach((p, j) => {
       const name = p?.backend?.service?.name;
       if (name !== undefined && typeof name !== "string") {
-        results.push(error(`is ${JSON.stringify(name)}, not a Service name`, at(`spec.rules[${i}].http.paths[${j}].backend.service.name`)));
+        results.push(error("field-shape", `is ${JSON.stringify(name)}, not a Service name`, at(`spec.rules[${i}].http.paths[${j}].backend.service.name`)));
         return;
       }
       const role = services.get(name);
@@ -119,7 +119,7 @@ function collectOrigins(
 function listAt(value: unknown, field: string, at: (field: string) => Where, results: Result[]): any[] {
   if (value === undefined || value === null) return [];
   if (Array.isArray(value)) return value;
-  results.push(error(`must be a list, got ${JSON.stringify(value)}`, at(field)));
+  results.push(error("field-shape", `must be a list, got ${JSON.stringify(value)}`, at(field)));
   return [];
 }
 

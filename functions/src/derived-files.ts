@@ -54,7 +54,7 @@ export function writeDerivedFiles(index: PackageIndex, overlay: string, derived:
     let item = present.find((i) => kind === undefined || i.kind === kind);
     // The file is the function's own: anything else in it would make kpt append a second document.
     if (present.length > 1 || (present.length === 1 && !item)) {
-      results.push(error(`must hold exactly one ${kind ?? "Component"} and nothing else; delete the file and render again to recreate it`, { file: path }));
+      results.push(error("derived-file-contents", `must hold exactly one ${kind ?? "Component"} and nothing else; delete the file and render again to recreate it`, { file: path }));
       return;
     }
     if (!item) {
@@ -91,7 +91,7 @@ function checkListed(index: PackageIndex, overlay: string): Result[] {
   if (!kItem) return [];
   const components: unknown[] = kItem.object().components ?? [];
   if (components.some((c) => posix.normalize(String(c)) === DERIVED_COMPONENT)) return [];
-  return [error(`components must list ${DERIVED_COMPONENT} (the function's component in ${posix.join(overlay, DERIVED_COMPONENT)}/), or the derived values never reach the build`, {
+  return [error("derived-not-listed", `components must list ${DERIVED_COMPONENT} (the function's component in ${posix.join(overlay, DERIVED_COMPONENT)}/), or the derived values never reach the build`, {
     file: kItem.path!, field: "components",
   })];
 }

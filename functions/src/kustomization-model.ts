@@ -31,7 +31,7 @@ const ROLE_LABEL = "app";
 export function refusalsOf(k: any, file: string, isRoot: boolean): Result[] {
   const out: Result[] = [];
   const refuse = (field: string, what: string) =>
-    out.push(error(`${what} is not modelled by the function's own composition of overlays; ${RENDER_INSTEAD}`, { file, field }));
+    out.push(error("not-modelled", `${what} is not modelled by the function's own composition of overlays; ${RENDER_INSTEAD}`, { file, field }));
   if (typeof k !== "object" || k === null || Array.isArray(k)) {
     refuse("(root)", "a kustomization that is not a mapping");
     return out;

@@ -14,7 +14,7 @@ function main(): number {
     const input = readResourceList(readFileSync(0, "utf8"));
     output = run(input);
   } catch (e) {
-    const result = error(`ecom-fn: ${(e as Error).message}`);
+    const result = error("input-invalid", `ecom-fn: ${(e as Error).message}`);
     process.stderr.write(`${formatResult(result)}\n`);
     process.stdout.write(writeResourceList([], [result]));
     return 1;

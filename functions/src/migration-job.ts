@@ -23,9 +23,9 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   const results = checkPins(view, policy);
   const medusa = deploymentFor(view.objects, "medusa");
   const jobs = migrationJobs(view.objects);
-  if (!medusa) return { results: [...results, error(`${view.label}: no Deployment with pod label app=medusa`)] };
+  if (!medusa) return { results: [...results, error("job-no-medusa", `${view.label}: no Deployment with pod label app=medusa`)] };
   if (jobs.length !== 1) {
-    return { results: [...results, error(`${view.label}: expected exactly one ${MIGRATION_JOB_BASE} Job, found ${jobs.length}`)] };
+    return { results: [...results, error("job-count", `${view.label}: expected exactly one ${MIGRATION_JOB_BASE} Job, found ${jobs.length}`)] };
   }
   const job = jobs[0]!;
   const medusaContainer = mainContainer(medusa, "medusa");
@@ -33,13 +33,13 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   const { tag } = parseImageRef(image);
   for (const { container: c, path, init } of containersOf(job)) {
     if (!init && c?.image !== image) {
-      results.push(error(`runs "${c?.image}" but the medusa Deployment runs "${image}"; migrations must come from the image that rolls out`, {
+      results.push(error("job-image", `runs "${c?.image}" but the medusa Deployment runs "${image}"; migrations must come from the image that rolls out`, {
         ref: refOf(job), field: `${path}.image`, ...fileWhere(view, job, fieldOf(c, "image")),
       }));
     }
   }
   if (!tag) {
-    results.push(error(`the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`,
+    results.push(error("job-no-tag", `the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`,
       imageWhere(view, medusa, medusaContainer)));
     return { results };
   }
@@ -48,7 +48,7 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   const name = `${prefix}${MIGRATION_JOB_BASE}-${tag}`;
   const full = `${view.namePrefix}${name}${view.nameSuffix}`;
   if (!DNS_LABEL.test(full)) {
-    results.push(error(`the tag "${tag}" would name the migration Job "${full}", which is not a DNS label (lowercase letters, digits and '-', at most 63 characters); ${PIN_HOWTO}`,
+    results.push(error("job-name-invalid", `the tag "${tag}" would name the migration Job "${full}", which is not a DNS label (lowercase letters, digits and '-', at most 63 characters); ${PIN_HOWTO}`,
       imageWhere(view, medusa, medusaContainer)));
     return { results };
   }
@@ -64,7 +64,7 @@ function checkPins(view: OverlayView, policy: Policy): Result[] {
     const { tag, digest } = parseImageRef(container.image ?? "");
     if (tag !== undefined && SHORT_SHA.test(tag)) return [];
     const what = tag === undefined ? (digest ? "is pinned by digest only" : "has no tag") : `has the tag "${tag}"`;
-    return [error(`policy ${policy.name} requires a pinned short SHA, but the ${role} image "${container.image}" ${what}; ${PIN_HOWTO}`,
+    return [error("image-not-pinned", `policy ${policy.name} requires a pinned short SHA, but the ${role} image "${container.image}" ${what}; ${PIN_HOWTO}`,
       imageWhere(view, deployment, container))];
   });
 }

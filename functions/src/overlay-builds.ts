@@ -14,16 +14,16 @@ export const isBuildsObject = (fc: unknown): boolean => isPlainObject(fc) && fc.
 
 export function parseOverlayBuilds(fc: any): { builds: Map<string, KubeObject[]> } | { results: Result[] } {
   const builds = new Map<string, KubeObject[]>();
-  if (!isPlainObject(fc.builds)) return { results: [error(`${BUILDS_KIND}: builds must map each overlay directory to its kustomize build`, { field: "builds" })] };
+  if (!isPlainObject(fc.builds)) return { results: [error("builds-invalid", `${BUILDS_KIND}: builds must map each overlay directory to its kustomize build`, { field: "builds" })] };
   for (const [overlay, text] of Object.entries(fc.builds)) {
     const field = `builds.${overlay}`;
-    if (typeof text !== "string") return { results: [error(`${BUILDS_KIND}: must be the text of a kustomize build`, { field })] };
+    if (typeof text !== "string") return { results: [error("builds-invalid", `${BUILDS_KIND}: must be the text of a kustomize build`, { field })] };
     const objects: KubeObject[] = [];
     for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) return { results: [error(`${BUILDS_KIND}: not YAML: ${doc.errors[0]!.message.split("\n")[0]}`, { field })] };
+      if (doc.errors.length) return { results: [error("builds-invalid", `${BUILDS_KIND}: not YAML: ${doc.errors[0]!.message.split("\n")[0]}`, { field })] };
       const o = doc.toJS();
       if (o === null || o === undefined) continue;
-      if (!isPlainObject(o)) return { results: [error(`${BUILDS_KIND}: a document is not an object`, { field })] };
+      if (!isPlainObject(o)) return { results: [error("builds-invalid", `${BUILDS_KIND}: a document is not an object`, { field })] };
       objects.push(o as KubeObject);
     }
     builds.set(overlay, objects);

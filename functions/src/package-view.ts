@@ -85,11 +85,11 @@ class Composer {
     // The overlay's own derived/ component: this run writes it, so until the first render it may not exist.
     if (!kItem && accumulated && this.ownFiles.has(posix.join(dir, "kustomization.yaml"))) return { objects: accumulated, prefix: "", suffix: "" };
     if (!kItem) {
-      this.results.push(error(`no kustomization.yaml in ${dir} (or it is excluded by .krmignore)`));
+      this.results.push(error("kustomization-missing", `no kustomization.yaml in ${dir} (or it is excluded by .krmignore)`));
       return { objects: [], prefix: "", suffix: "" };
     }
     if (stack.includes(dir)) {
-      this.results.push(error(`kustomization cycle through ${dir}`, { file: kItem.path! }));
+      this.results.push(error("kustomization-cycle", `kustomization cycle through ${dir}`, { file: kItem.path! }));
       return { objects: [], prefix: "", suffix: "" };
     }
     const k = kItem.object();
@@ -133,12 +133,12 @@ class Composer {
     } else if (this.index.kustomization(target)) {
       this.mergeBuilt(out, this.build(target, stack));
     } else {
-      this.results.push(error(`resource "${entry}" is not a file or kustomization in this package`, { file, field: "resources" }));
+      this.results.push(error("resource-missing", `resource "${entry}" is not a file or kustomization in this package`, { file, field: "resources" }));
     }
   }
 
   private applyPatch(objects: KubeObject[], dir: string, entry: any, file: string, field: string) {
-    const refuse = (what: string, at = file) => this.refusals.push(error(`${what}; ${RENDER_INSTEAD}`, { file: at, field }));
+    const refuse = (what: string, at = file) => this.refusals.push(error("not-modelled", `${what}; ${RENDER_INSTEAD}`, { file: at, field }));
     const docs: { doc: any; path: string }[] = [];
     if (typeof entry.path === "string") {
       const path = posix.normalize(posix.join(dir, entry.path));
@@ -158,7 +158,7 @@ class Composer {
       if (directive) return refuse(`the strategic merge directive \`${directive.key}\` at ${directive.at}`, path);
       const targets = objects.filter((o) => this.matches(o, entry.target, doc));
       if (!entry.target && targets.length === 0) {
-        this.results.push(error(`the patch for ${doc.kind} ${doc.metadata?.name} matches no object, which fails \`kustomize build\``, { file: path }));
+        this.results.push(error("patch-no-match", `the patch for ${doc.kind} ${doc.metadata?.name} matches no object, which fails \`kustomize build\``, { file: path }));
       }
       for (const target of targets) {
         const renamed = doc.metadata?.name;
@@ -179,12 +179,12 @@ class Composer {
 
   private applyJsonPatch(objects: KubeObject[], ops: unknown[], entry: any, file: string, field: string) {
     const problem = operationsProblem(ops);
-    if (problem) return this.results.push(error(`the JSON 6902 patch ${problem}`, { file, field }));
-    if (!entry.target) return this.results.push(error("a JSON 6902 patch needs a target", { file, field }));
+    if (problem) return this.results.push(error("json6902-invalid", `the JSON 6902 patch ${problem}`, { file, field }));
+    if (!entry.target) return this.results.push(error("json6902-invalid", "a JSON 6902 patch needs a target", { file, field }));
     for (const o of objects.filter((x) => this.matches(x, entry.target, undefined))) {
       const applied = applyJsonPatch(o, ops as Operation[]);
       if ("problem" in applied) {
-        this.results.push(error(`the JSON 6902 patch cannot apply to ${o.kind} ${o.metadata?.name}: ${applied.problem}, which fails \`kustomize build\``, { file, field }));
+        this.results.push(error("json6902-failed", `the JSON 6902 patch cannot apply to ${o.kind} ${o.metadata?.name}: ${applied.problem}, which fails \`kustomize build\``, { file, field }));
       }
     }
   }
@@ -238,7 +238,7 @@ class Composer {
         if (image?.newTag === undefined || typeof image.newTag === "string") return [];
         const node = doc.getIn(["images", i, "newTag"], true);
         const text = isScalar(node) && node.range ? kItem.source.slice(node.range[0], node.range[1]) : String(image.newTag);
-        return [error(`newTag ${text} is read as a ${typeof image.newTag}, not a string: quote it ("${text}")`, {
+        return [error("image-tag-type", `newTag ${text} is read as a ${typeof image.newTag}, not a string: quote it ("${text}")`, {
           file: kItem.path!, field: `images[${i}].newTag`,
         })];
       });

@@ -3,12 +3,13 @@ import { podSpecOf } from "./shop-objects.ts";
 import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
 import type { Bounds, Policy } from "./policy.ts";
 import { parseQuantity } from "./quantity.ts";
+import type { Code } from "./codes.ts";
 import { type Result, error } from "./results.ts";
 
 const RESOURCES = ["cpu", "memory"] as const;
 type Resource = (typeof RESOURCES)[number];
 type Kind = "requests" | "limits";
-type Fail = (msg: string, kind: Kind, res: Resource) => Result;
+type Fail = (code: Code, msg: string, kind: Kind, res: Resource) => Result;
 
 /**
  * Every container of every workload must request and limit CPU and memory
@@ -25,8 +26,8 @@ export function validateResources(view: OverlayView, policy: Policy): Result[] {
       (pod.spec[list] ?? []).forEach((c: any, i: number) => {
         const bounds = list === "initContainers" ? policy.initContainerBounds : workloadBounds;
         const at = `${pod.path}.${list}[${i}].resources`;
-        const fail: Fail = (msg, kind, res) =>
-          error(`container "${c?.name}": ${msg}`, {
+        const fail: Fail = (code, msg, kind, res) =>
+          error(code, `container "${c?.name}": ${msg}`, {
             ref: refOf(obj),
             field: `${at}.${kind}.${res}`,
             ...fileWhere(view, obj, c, fieldOf(c, "resources"), c?.resources, fieldOf(c?.resources, kind), fieldOf(c?.resources?.[kind], res)),
@@ -45,19 +46,19 @@ function checkContainer(c: any, bounds: Bounds | undefined, fail: Fail): Result[
     for (const kind of ["requests", "limits"] as const) {
       const raw = c?.resources?.[kind]?.[res];
       if (raw === undefined || raw === null) {
-        out.push(fail(`no ${res} ${kind === "requests" ? "request" : "limit"}; every container needs CPU and memory requests and limits`, kind, res));
+        out.push(fail("resources-missing", `no ${res} ${kind === "requests" ? "request" : "limit"}; every container needs CPU and memory requests and limits`, kind, res));
         continue;
       }
       const value = parseQuantity(raw);
       if (value === undefined) {
-        out.push(fail(`${res} ${kind} "${raw}" is not a valid Kubernetes quantity (e.g. ${res === "cpu" ? "250m or 1" : "512Mi or 1Gi"})`, kind, res));
+        out.push(fail("resources-invalid", `${res} ${kind} "${raw}" is not a valid Kubernetes quantity (e.g. ${res === "cpu" ? "250m or 1" : "512Mi or 1Gi"})`, kind, res));
         continue;
       }
       values[kind] = value;
     }
     const { requests, limits } = values;
     if (requests !== undefined && limits !== undefined && requests > limits) {
-      out.push(fail(`${res} request ${c.resources.requests[res]} is above its limit ${c.resources.limits[res]}`, "requests", res));
+      out.push(fail("resources-request-above-limit", `${res} request ${c.resources.requests[res]} is above its limit ${c.resources.limits[res]}`, "requests", res));
     }
     out.push(...checkBounds(c, res, values, bounds?.[res], fail));
   }
@@ -72,10 +73,10 @@ function checkBounds(
   const min = range?.min === undefined ? undefined : parseQuantity(range.min);
   const max = range?.max === undefined ? undefined : parseQuantity(range.max);
   if (min !== undefined && values.requests !== undefined && values.requests < min) {
-    out.push(fail(`${res} request ${c.resources.requests[res]} is below the policy minimum ${range!.min}`, "requests", res));
+    out.push(fail("resources-below-minimum", `${res} request ${c.resources.requests[res]} is below the policy minimum ${range!.min}`, "requests", res));
   }
   if (max !== undefined && values.limits !== undefined && values.limits > max) {
-    out.push(fail(`${res} limit ${c.resources.limits[res]} is above the policy maximum ${range!.max}`, "limits", res));
+    out.push(fail("resources-above-maximum", `${res} limit ${c.resources.limits[res]} is above the policy maximum ${range!.max}`, "limits", res));
   }
   return out;
 }

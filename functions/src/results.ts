@@ -1,3 +1,5 @@
+import type { Code } from "./codes.ts";
+
 export type Severity = "error" | "warning" | "info";
 
 export interface ResourceRef {
@@ -14,6 +16,8 @@ export interface Result {
   resourceRef?: ResourceRef;
   field?: { path: string };
   file?: { path: string; index?: number };
+  /** `code`: the stable code of docs/errors.md. */
+  tags: { code: Code };
 }
 
 export interface Where {
@@ -22,16 +26,16 @@ export interface Where {
   file?: string;
 }
 
-export function error(message: string, where: Where = {}): Result {
-  return result("error", message, where);
+export function error(code: Code, message: string, where: Where = {}): Result {
+  return result("error", code, message, where);
 }
 
-export function warning(message: string, where: Where = {}): Result {
-  return result("warning", message, where);
+export function warning(code: Code, message: string, where: Where = {}): Result {
+  return result("warning", code, message, where);
 }
 
-function result(severity: Severity, message: string, where: Where): Result {
-  const out: Result = { message, severity };
+function result(severity: Severity, code: Code, message: string, where: Where): Result {
+  const out: Result = { message, severity, tags: { code } };
   if (where.ref) out.resourceRef = where.ref;
   if (where.field) out.field = { path: where.field };
   if (where.file) out.file = { path: where.file };
@@ -41,7 +45,7 @@ function result(severity: Severity, message: string, where: Where): Result {
 export const hasErrors = (results: readonly Result[]): boolean =>
   results.some((r) => r.severity === "error");
 
-/** The one-line form printed on stderr: file, object, field, then the message. */
+/** The one-line form printed on stderr: severity, code, file, object, field, then the message. */
 export function formatResult(r: Result): string {
   const parts: string[] = [];
   if (r.file) parts.push(r.file.path);
@@ -51,5 +55,5 @@ export function formatResult(r: Result): string {
   }
   if (r.field) parts.push(r.field.path);
   const where = parts.length ? `${parts.join(": ")}: ` : "";
-  return `[${r.severity}] ${where}${r.message}`;
+  return `[${r.severity}] ${r.tags.code}: ${where}${r.message}`;
 }

@@ -30,7 +30,7 @@ export function run(input: ResourceListIn): RunOutput {
   }
   if (!isEmptyConfig(fc)) {
     const kind = (fc as any)?.kind;
-    return { items: input.items, results: [error(`functionConfig must be a ${POLICY_KIND} or absent, got ${typeof kind === "string" ? `kind "${kind}"` : "no kind"}`)] };
+    return { items: input.items, results: [error("function-config", `functionConfig must be a ${POLICY_KIND} or absent, got ${typeof kind === "string" ? `kind "${kind}"` : "no kind"}`)] };
   }
   return runOnPackage(input.items, new Map());
 }
@@ -48,7 +48,7 @@ function runOnPackage(items: Item[], builds: Map<string, KubeObject[]>): RunOutp
   const index = new PackageIndex(items);
   const policies = items.filter((i) => i.kind === POLICY_KIND);
   if (policies.length === 0) {
-    return { items, results: [error(`no ${POLICY_KIND} in the package: each overlay carries one at <overlay>/policy/policy.yaml`)] };
+    return { items, results: [error("no-policy", `no ${POLICY_KIND} in the package: each overlay carries one at <overlay>/policy/policy.yaml`)] };
   }
   const results: Result[] = [];
   const created: Item[] = [];
@@ -88,7 +88,7 @@ function policyOf(config: unknown, file: string | undefined): { policy?: Policy;
   const name = (config as any)?.metadata?.name ?? "";
   return {
     results: parsed.issues.map((i) =>
-      error(`invalid ${POLICY_KIND}: ${i.message}`, {
+      error("policy-invalid", `invalid ${POLICY_KIND}: ${i.message}`, {
         ref: { apiVersion: (config as any)?.apiVersion ?? "", kind: POLICY_KIND, name },
         field: i.path || "(root)",
         ...(file ? { file } : {}),

@@ -28,7 +28,7 @@ export function shapeProblems(objects: readonly KubeObject[]): Result[] {
     if (!READ_KINDS.has(o.kind ?? "")) continue;
     const at = (value: unknown, want: Expect, field: string) => {
       const expected = problem(value, want);
-      if (expected) out.push(error(`must be ${expected}, got ${JSON.stringify(value)}`, { ref: refOf(o), field }));
+      if (expected) out.push(error("field-shape", `must be ${expected}, got ${JSON.stringify(value)}`, { ref: refOf(o), field }));
       return !expected;
     };
     if (!at(o.metadata?.name, "string", "metadata.name")) continue;

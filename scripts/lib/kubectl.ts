@@ -16,10 +16,10 @@ export interface Ran {
  */
 export function kubectl(args: string[], opts: { input?: string; secrets?: readonly string[]; allowFailure?: boolean } = {}): Ran {
   const r = spawnSync(process.env.KUBECTL ?? "kubectl", args, { input: opts.input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new CommandError(`cannot run kubectl: ${r.error.message}`);
+  if (r.error) throw new CommandError("tool-missing", `cannot run kubectl: ${r.error.message}`);
   const ran = { status: r.status ?? 1, stdout: r.stdout, stderr: redact(r.stderr, opts.secrets ?? []) };
   if (ran.status !== 0 && !opts.allowFailure) {
-    throw new CommandError(`kubectl ${args[0]} failed (exit ${ran.status}):\n${ran.stderr.trim()}`);
+    throw new CommandError("kubectl-failed", `kubectl ${args[0]} failed (exit ${ran.status}):\n${ran.stderr.trim()}`);
   }
   return ran;
 }

@@ -11,6 +11,8 @@ import { parse, parseAllDocuments } from "yaml";
 
 export interface Disagreement {
   overlay: string;
+  /** A code of docs/errors.md: the function's own for its findings over the build. */
+  code: string;
   message: string;
 }
 
@@ -56,9 +58,9 @@ export function overlayBuildsConfig(builds: Record<string, string>): string {
 
 /** Builds one overlay with kustomize and runs the function over the build with the overlay's policy. */
 export function judgeOverlay(tools: { kustomize: string; node: string; bundle: string }, root: string, overlay: string, policy: unknown): Disagreement[] {
-  const at = (message: string): Disagreement => ({ overlay, message });
+  const at = (message: string, code = "render-disagrees"): Disagreement => ({ overlay, code, message });
   const built = buildOverlay(tools.kustomize, root, overlay);
-  if ("problem" in built) return [at(`after the render, ${built.problem}`)];
+  if ("problem" in built) return [at(`after the render, ${built.problem}`, "render-build-failed")];
   const items = parseAllDocuments(built.text).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
   const input = JSON.stringify({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items, functionConfig: policy });
   const ran = exec(tools.node, [tools.bundle], input);
@@ -66,7 +68,7 @@ export function judgeOverlay(tools: { kustomize: string; node: string; bundle: s
   try {
     output = parse(ran.stdout) ?? {};
   } catch {
-    return [at(`the function over \`kustomize build ${overlay}\` printed no ResourceList: ${ran.stderr.trim()}`)];
+    return [at(`the function over \`kustomize build ${overlay}\` printed no ResourceList: ${ran.stderr.trim()}`, "internal")];
   }
   const out: Disagreement[] = [];
   (output.items ?? []).forEach((after, i) => {
@@ -77,9 +79,9 @@ export function judgeOverlay(tools: { kustomize: string; node: string; bundle: s
   });
   for (const r of output.results ?? []) {
     if (r?.severity !== "error") continue;
-    out.push(at(`in \`kustomize build ${overlay}\`, ${r.resourceRef ? `${describe({ kind: r.resourceRef.kind, metadata: r.resourceRef })}: ` : ""}${r.field?.path ? `${r.field.path}: ` : ""}${r.message}`));
+    out.push(at(`in \`kustomize build ${overlay}\`, ${r.resourceRef ? `${describe({ kind: r.resourceRef.kind, metadata: r.resourceRef })}: ` : ""}${r.field?.path ? `${r.field.path}: ` : ""}${r.message}`, r.tags?.code ?? "internal"));
   }
-  if (ran.status !== 0 && out.length === 0) out.push(at(`the function failed over \`kustomize build ${overlay}\`: ${ran.stderr.trim()}`));
+  if (ran.status !== 0 && out.length === 0) out.push(at(`the function failed over \`kustomize build ${overlay}\`: ${ran.stderr.trim()}`, "internal"));
   return out;
 }
 

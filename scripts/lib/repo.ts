@@ -7,9 +7,9 @@ import { CommandError } from "./command.ts";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function overlayDir(env: string): string {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new CommandError(`'${env}' is not an overlay name (expected e.g. prod or dev)`);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new CommandError("overlay-name", `'${env}' is not an overlay name (expected e.g. prod or dev)`);
   const dir = join(REPO_ROOT, "overlays", env);
-  if (!existsSync(join(dir, "kustomization.yaml"))) throw new CommandError(`no overlay overlays/${env}/kustomization.yaml`);
+  if (!existsSync(join(dir, "kustomization.yaml"))) throw new CommandError("overlay-missing", `no overlay overlays/${env}/kustomization.yaml`);
   return dir;
 }
 
@@ -18,6 +18,6 @@ export function readText(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
-    throw new CommandError(`cannot read ${relative(REPO_ROOT, path) || path}: ${(err as { code?: string }).code ?? (err as Error).message}`);
+    throw new CommandError("cannot-read", `cannot read ${relative(REPO_ROOT, path) || path}: ${(err as { code?: string }).code ?? (err as Error).message}`);
   }
 }

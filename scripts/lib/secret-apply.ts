@@ -52,6 +52,7 @@ export function requireNoShippedSecrets(objects: readonly KubeObject[], names: r
   const shipped = objects.filter((o) => (o.kind === "Secret" || o.kind === "ExternalSecret") && names.includes(o.metadata.name));
   if (shipped.length > 0) {
     throw new CommandError(
+      "secrets-shipped",
       `overlays/${env} already provides ${shipped.map((o) => `${o.kind} ${o.metadata.name}`).join(", ")}; ` +
         "a deploy would overwrite what this command writes. Use it only for overlays that leave these Secrets to the cluster.",
     );

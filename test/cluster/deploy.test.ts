@@ -209,7 +209,7 @@ describe("npm run deploy (plain kubectl) against the control plane", () => {
     finishJob(ns, job, "Failed");
     const result = await running.done;
     expect(result.status, result.stdout).toBe(1);
-    expect(result.stderr).toContain(`error: migration Job ${job} FAILED (BackoffLimitExceeded: Job has reached the specified backoff limit); no workload was updated.`);
+    expect(result.stderr).toContain(`error: migration-failed: migration Job ${job} FAILED (BackoffLimitExceeded: Job has reached the specified backoff limit); no workload was updated.`);
     expect(result.stderr).toContain(`kubectl logs --namespace ${ns} job/${job}`);
     expect(result.stdout).not.toMatch(/^== workloads/m);
     expect(gated(ns), "workloads or Ingresses after a failed migration").toEqual([]);
@@ -221,7 +221,7 @@ describe("npm run deploy (plain kubectl) against the control plane", () => {
 
     const result = await running.done;
     expect(result.status, result.stdout).toBe(1);
-    expect(result.stderr).toContain(`error: migration Job ${job} did not complete within 10s; no workload was updated.`);
+    expect(result.stderr).toContain(`error: migration-timeout: migration Job ${job} did not complete within 10s; no workload was updated.`);
     expect(Date.now() - started, "it gave up at the timeout, not later").toBeLessThan(45_000);
     expect(result.stdout).not.toMatch(/^== workloads/m);
     expect(gated(ns)).toEqual([]);

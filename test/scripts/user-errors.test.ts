@@ -1,7 +1,7 @@
 /**
  * The day-2 commands answer a user's mistake the way the function does: one
- * `error:` message (with the usage line where it helps), exit 1, never a
- * stack trace or a Node.js internal.
+ * `error: <code>:` message (with the usage line where it helps), exit 1,
+ * never a stack trace or a Node.js internal.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
@@ -23,23 +23,23 @@ function run(script: string, args: string[], env: Record<string, string> = {}) {
 }
 
 const CASES: [string, string, string[], RegExp][] = [
-  ["deploy", "deploy.ts", ["--bogus"], /^error: Unknown option '--bogus'\nusage: npm run deploy/],
-  ["deploy", "deploy.ts", ["prod", "--timeout"], /^error: Option '--timeout <value>' argument missing\nusage:/],
+  ["deploy", "deploy.ts", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run deploy/],
+  ["deploy", "deploy.ts", ["prod", "--timeout"], /^error: usage: Option '--timeout <value>' argument missing\nusage:/],
   ["deploy", "deploy.ts", [], /^error: usage: npm run deploy/],
-  ["deploy", "deploy.ts", ["prod", "--timeout", "soon"], /^error: --timeout soon: expected e\.g\. 90s/],
-  ["deploy", "deploy.ts", ["no-such-env"], /^error: no overlay overlays\/no-such-env\/kustomization\.yaml/],
-  ["deploy", "deploy.ts", ["../etc"], /^error: '\.\.\/etc' is not an overlay name/],
+  ["deploy", "deploy.ts", ["prod", "--timeout", "soon"], /^error: usage: --timeout soon: expected e\.g\. 90s/],
+  ["deploy", "deploy.ts", ["no-such-env"], /^error: overlay-missing: no overlay overlays\/no-such-env\/kustomization\.yaml/],
+  ["deploy", "deploy.ts", ["../etc"], /^error: overlay-name: '\.\.\/etc' is not an overlay name/],
   ["set-image", "set-image.ts", ["prod", "medusa"], /^error: usage: npm run set-image/],
-  ["set-image", "set-image.ts", ["prod", "redis", "0a1b2c3"], /^error: 'redis' is not medusa or storefront/],
-  ["set-image", "set-image.ts", ["prod", "medusa", "HEAD"], /^error: /],
-  ["set-image", "set-image.ts", ["unreadable", "medusa", "9496114"], /^error: cannot read overlays\/unreadable\/kustomization\.yaml: EISDIR/],
-  ["secrets:bootstrap", "secrets-bootstrap.ts", ["--bogus"], /^error: Unknown option '--bogus'\nusage: npm run secrets:bootstrap/],
-  ["secrets:bootstrap", "secrets-bootstrap.ts", ["prod", "--namespace"], /^error: Option '--namespace <value>' argument missing\nusage:/],
-  ["secrets:bootstrap", "secrets-bootstrap.ts", ["no-such-env"], /^error: no overlay/],
-  ["secrets:pull", "secrets-pull.ts", ["--x"], /^error: Unknown option '--x'\nusage: GHCR_USERNAME=/],
-  ["secrets:pull", "secrets-pull.ts", ["no-such-env"], /^error: /],
-  ["dev:tls", "dev-tls.ts", ["--bogus"], /^error: Unknown option '--bogus'\nusage: npm run dev:tls/],
-  ["dev:tls", "dev-tls.ts", ["dev", "--namespace"], /^error: Option '--namespace <value>' argument missing\nusage:/],
+  ["set-image", "set-image.ts", ["prod", "redis", "0a1b2c3"], /^error: usage: 'redis' is not medusa or storefront/],
+  ["set-image", "set-image.ts", ["prod", "medusa", "HEAD"], /^error: sha-invalid: /],
+  ["set-image", "set-image.ts", ["unreadable", "medusa", "9496114"], /^error: cannot-read: cannot read overlays\/unreadable\/kustomization\.yaml: EISDIR/],
+  ["secrets:bootstrap", "secrets-bootstrap.ts", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run secrets:bootstrap/],
+  ["secrets:bootstrap", "secrets-bootstrap.ts", ["prod", "--namespace"], /^error: usage: Option '--namespace <value>' argument missing\nusage:/],
+  ["secrets:bootstrap", "secrets-bootstrap.ts", ["no-such-env"], /^error: overlay-missing: no overlay/],
+  ["secrets:pull", "secrets-pull.ts", ["--x"], /^error: usage: Unknown option '--x'\nusage: GHCR_USERNAME=/],
+  ["secrets:pull", "secrets-pull.ts", ["no-such-env"], /^error: (overlay-missing|credentials-invalid): /],
+  ["dev:tls", "dev-tls.ts", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run dev:tls/],
+  ["dev:tls", "dev-tls.ts", ["dev", "--namespace"], /^error: usage: Option '--namespace <value>' argument missing\nusage:/],
 ];
 
 describe("user errors", () => {

@@ -41,6 +41,7 @@ describe("applyToBuild", () => {
     const cors = results.find((r) => r.field?.path === "data.STORE_CORS");
     expect(cors).toEqual({
       severity: "warning",
+      tags: { code: "build-stale" },
       message: expect.stringContaining('was "https://old.example.com", derived "https://shop.example.com"'),
       resourceRef: { apiVersion: "v1", kind: "ConfigMap", name: "medusa-config", namespace: "ecom-prod" },
       field: { path: "data.STORE_CORS" },

@@ -58,7 +58,7 @@ describe("composeOverlay", () => {
   ])("an unquoted numeric newTag %s is an error that quotes the tag as written", (tag, message) => {
     const { view, results } = composeOverlay(files(`images:\n  - name: ghcr.io/ekenheim/ecom/medusa\n    newTag: ${tag}\n`), "overlays/prod");
     expect(view).toBeUndefined();
-    expect(results).toEqual([{ severity: "error", message, field: { path: "images[0].newTag" }, file: { path: "overlays/prod/kustomization.yaml" } }]);
+    expect(results).toEqual([{ severity: "error", tags: { code: "image-tag-type" }, message, field: { path: "images[0].newTag" }, file: { path: "overlays/prod/kustomization.yaml" } }]);
   });
 
   test("namePrefix and nameSuffix are carried, not applied", () => {

@@ -162,11 +162,11 @@ describe("readResourceList / writeResourceList", () => {
 
   test("results are appended after the items, in the spec's shape", () => {
     const input = readResourceList(LIST);
-    const result = error('was "a: b"', { ref: { apiVersion: "v1", kind: "ConfigMap", name: "medusa-config" }, field: "data.FLAG", file: "base/medusa/configmap.yaml" });
+    const result = error("build-stale", 'was "a: b"', { ref: { apiVersion: "v1", kind: "ConfigMap", name: "medusa-config" }, field: "data.FLAG", file: "base/medusa/configmap.yaml" });
     const out = writeResourceList(input.items, [result]);
     expect(itemsOf(out)).toBe(ITEMS);
     expect(parse(out).results).toEqual([{
-      message: 'was "a: b"', severity: "error",
+      message: 'was "a: b"', severity: "error", tags: { code: "build-stale" },
       resourceRef: { apiVersion: "v1", kind: "ConfigMap", name: "medusa-config" },
       field: { path: "data.FLAG" }, file: { path: "base/medusa/configmap.yaml" },
     }]);
