@@ -9,7 +9,7 @@ export const SCRIPT_CODES = [
   "migration-failed", "migration-timeout",
   "sha-invalid", "image-edit", "render-failed", "render-stray-changes",
   "credentials-invalid", "secret-values-missing", "secret-values-invalid", "secrets-shipped",
-  "tls-none", "openssl-failed",
+  "tls-none", "openssl-failed", "secrets-found",
   "render-disagrees", "render-build-failed", "internal",
 ] as const;
 
