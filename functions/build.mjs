@@ -12,6 +12,8 @@ await build({
   format: "esm",
   minifySyntax: true,
   minifyWhitespace: true,
+  // Identifiers too: the bundle stays under 300 KiB with two YAML readers in it.
+  minifyIdentifiers: true,
   legalComments: "none",
   // yaml ships CommonJS that requires node builtins; an ES module bundle needs a real `require` for them.
   banner: { js: '#!/usr/bin/env node\nimport { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);' },

@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, load } from "js-yaml";
 import { Document, parseDocument, stringify } from "yaml";
 import { isPlainObject } from "./kube.ts";
 import type { Result } from "./results.ts";
@@ -116,10 +117,33 @@ function toData(doc: Document, what: string): unknown {
 // Messages are cut to their first line, so the line-and-caret decoration yaml adds is never seen.
 const READ_OPTIONS = { prettyErrors: false } as const;
 
-function makeItem(source: string, verbatim: string | undefined, index: number): Item {
+/**
+ * An item's data. js-yaml reads YAML 1.2 (core schema) several times faster
+ * than the `yaml` package; anything it refuses, and any item with aliases
+ * (which js-yaml shares instead of copying, so a bomb would stay hidden), is
+ * read again by `yaml`, whose errors and alias limits then decide.
+ */
+function dataOf(source: string, index: number): unknown {
+  try {
+    const data = load(source, { schema: CORE_SCHEMA });
+    if (!sharesNodes(data, new WeakSet())) return data;
+  } catch {
+    // read again below, for `yaml`'s verdict and message
+  }
   const doc = parseDocument(source, READ_OPTIONS);
   if (doc.errors.length) throw new ResourceListError(`item ${index} is not valid YAML: ${firstLine(doc.errors[0]!.message)}`);
-  const data = toData(doc, `item ${index}`);
+  return toData(doc, `item ${index}`);
+}
+
+function sharesNodes(node: unknown, seen: WeakSet<object>): boolean {
+  if (typeof node !== "object" || node === null) return false;
+  if (seen.has(node)) return true;
+  seen.add(node);
+  return (Array.isArray(node) ? node : Object.values(node)).some((child) => sharesNodes(child, seen));
+}
+
+function makeItem(source: string, verbatim: string | undefined, index: number): Item {
+  const data = dataOf(source, index);
   if (!isPlainObject(data)) throw new ResourceListError(`item ${index} is not an object`);
   const text = (value: unknown, field: string): string => {
     if (value === undefined || value === null) return "";
