@@ -132,10 +132,9 @@ function treeOf(s: Scenario): Map<string, string> {
   tree.set(`${OVERLAY}/kustomization.yaml`, [
     "apiVersion: kustomize.config.k8s.io/v1beta1\n", kind("Kustomization"), "namespace: ecom-prod\n", ...extraKustomization,
     `resources:\n${resources.map((r) => `  - ${r}\n`).join("")}`,
+    "components:\n  - derived\n",
     `images:\n  - name: ghcr.io/ekenheim/ecom/medusa\n    newTag: ${tag}\n  - name: ghcr.io/ekenheim/ecom/storefront\n    newTag: "b60245b"\n`,
     "patches:\n", ...patches,
-    "  - path: derived/medusa-config.yaml\n  - path: derived/storefront-config.yaml\n",
-    "  - path: derived/migration-job.yaml\n    target:\n      kind: Job\n      name: medusa-migrate\n    options:\n      allowNameChange: true\n",
   ].join(""));
   if (s.comments) {
     for (const [path, text] of tree) if (path.startsWith("base/")) tree.set(path, text.replace(/^kind: (\w+)$/m, "kind: $1 # base object"));
