@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { BUNDLE, requireBundle } from "../support/repo-copy.js";
+import { BUNDLE, requireBundle } from "../support/repo-copy.ts";
 
 beforeAll(requireBundle);
 

@@ -15,10 +15,10 @@ import { dirname, join, relative } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { readResourceList } from "../../functions/src/resource-list.js";
-import { run } from "../../functions/src/run.js";
-import { REPO_ROOT, type K8sObject, parseAll, tool } from "../support/tools.js";
-import { runCommand } from "../support/repo-copy.js";
+import { readResourceList } from "../../functions/src/resource-list.ts";
+import { run } from "../../functions/src/run.ts";
+import { REPO_ROOT, type K8sObject, parseAll, tool } from "../support/tools.ts";
+import { runCommand } from "../support/repo-copy.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const PACKAGE = join(REPO_ROOT, "functions/test/fixtures/_package");

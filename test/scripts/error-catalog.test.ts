@@ -7,9 +7,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CODES } from "../../functions/src/codes.js";
+import { CODES } from "../../functions/src/codes.ts";
 import { SCRIPT_CODES } from "../../scripts/lib/codes.ts";
-import { REPO_ROOT } from "../support/tools.js";
+import { REPO_ROOT } from "../support/tools.ts";
 
 const catalog = readFileSync(join(REPO_ROOT, "docs/errors.md"), "utf8");
 const entries = [...catalog.matchAll(/^### `([a-z0-9-]+)`\n([\s\S]*?)(?=\n### |\n## |(?![\s\S]))/gm)].map((m) => ({ code: m[1]!, body: m[2]! }));

@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { RepoCopy } from "../support/repo-copy.js";
-import { REPO_ROOT } from "../support/tools.js";
+import { RepoCopy } from "../support/repo-copy.ts";
+import { REPO_ROOT } from "../support/tools.ts";
 
 const repo = new RepoCopy();
 // The commands import their dependencies; the copy borrows the repository's.
