@@ -25,8 +25,9 @@ const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `npm run setup` says how 
 const found = goInstalledTool("kustomize", "KUSTOMIZE");
 const kustomize = "path" in found ? found.path : fail(`the standalone kustomize is ${found.missing}; ${SETUP_HINT}`);
 
-// Dependencies and history are not part of the package; everything else is copied so overlays build.
-const SKIP = new Set(["node_modules", ".git"]);
+// Dependencies, history and local tool state (.cache/: control-plane data, sockets) are not part of
+// the package; everything else is copied so overlays build.
+const SKIP = new Set(["node_modules", ".git", ".cache"]);
 const scratch = mkdtempSync(join(tmpdir(), "ecom-render-"));
 const stage = join(scratch, "package");
 let status = 1;
