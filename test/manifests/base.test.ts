@@ -22,6 +22,8 @@ describe("base", () => {
         "v1/ConfigMap storefront-config",
         `batch/v1/Job ${MIGRATION_JOB_BASE}`,
         `networking.k8s.io/v1/Ingress ${INGRESS}`,
+        "policy/v1/PodDisruptionBudget medusa",
+        "policy/v1/PodDisruptionBudget storefront",
       ].sort(),
     );
   });

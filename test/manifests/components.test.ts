@@ -78,6 +78,13 @@ const COMPONENT_CHECKS: Record<string, Record<string, Check>> = {
       expect((podSpec(find(objects, "Deployment", APPS.medusa.deployment)).initContainers ?? []).map((c) => c.name)).toContain("wait-for-meilisearch");
     },
   },
+  "components/network-policies": {
+    "denies all traffic by default and admits the ingress controller where it set the placeholder": (objects) => {
+      const deny = find(objects, "NetworkPolicy", "default-deny").spec as Record<string, unknown>;
+      expect(deny).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+      expect(JSON.stringify(objects), "the ingress controller placeholder is replaced").not.toContain("set-by-patch");
+    },
+  },
   "components/seed": {
     "adds the one-off seed Job": (objects) => {
       const ps = podSpec(find(objects, "Job", SEED_JOB));

@@ -5,6 +5,7 @@
 import { expect, it } from "vitest";
 import { isMigrationJob } from "../../functions/src/shop-objects.ts";
 import { built } from "./builds.ts";
+import { hardeningProblems, medusaDrift } from "./hardening.ts";
 import {
   all,
   commandLine,
@@ -108,6 +109,14 @@ export function registerCommonInvariants(target: string): void {
       expect(cUser ?? podUser, `${app.deployment} runAsUser`).toBe(app.runAsUser);
     });
   }
+
+  it("every pod is hardened: restricted Pod Security, no token, read-only root, bounded ephemeral storage and emptyDirs", () => {
+    expect(hardeningProblems(objects())).toEqual([]);
+  });
+
+  it("every pod running the medusa image matches the server's security, volumes, env sources, pull secret and init containers", () => {
+    expect(medusaDrift(objects())).toEqual([]);
+  });
 
   it("every pod spec that runs an app image pulls with the image pull secret", () => {
     const secret = pullSecretFor(target);
