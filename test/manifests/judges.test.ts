@@ -1,0 +1,46 @@
+/**
+ * kube-score and Checkov, two policy tools this repository does not control, over every built
+ * overlay: no finding survives except the deliberate ones listed in docs/policy-exceptions.yaml,
+ * and every listed exception still matches something. A missing tool fails, never skips.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { built, overlayDirs } from "../support/builds.js";
+import { find, podSpec } from "../support/k8s.js";
+import { checkov, describeFinding, EXCEPTIONS_FILE, excepts, exceptions, kubeScore, type Finding } from "../support/judges.js";
+
+const findings = new Map<string, Finding[]>();
+
+beforeAll(() => {
+  for (const overlay of overlayDirs()) findings.set(overlay, [...kubeScore(built(overlay).text), ...checkov(built(overlay).text)]);
+}, 300_000);
+
+describe("independent policy tools over every overlay", () => {
+  it.each(overlayDirs())(`%s: no kube-score or Checkov finding outside ${EXCEPTIONS_FILE}`, (overlay) => {
+    const all = findings.get(overlay)!;
+    expect(all.length, "the tools report something (the exceptions), so they really ran").toBeGreaterThan(0);
+    const open = all.filter((f) => !exceptions().some((e) => excepts(e, overlay, f))).map(describeFinding);
+    expect(open).toEqual([]);
+  });
+
+  it(`every entry of ${EXCEPTIONS_FILE} still matches a finding`, () => {
+    const stale = exceptions().filter((e) => ![...findings].some(([overlay, fs]) => fs.some((f) => excepts(e, overlay, f))));
+    expect(stale.map((e) => `${e.tool} ${e.check} ${e.objects.join(",")}`)).toEqual([]);
+  });
+
+  it("a container without limits or a read-only root is reported by both tools and not excepted", () => {
+    const objects = structuredClone(built("overlays/prod").objects);
+    const c = podSpec(find(objects, "Deployment", "storefront")).containers[0] as Record<string, any>;
+    delete c.resources.limits;
+    c.securityContext.readOnlyRootFilesystem = false;
+    const text = objects.map((o) => stringify(o)).join("---\n");
+    const open = [...kubeScore(text), ...checkov(text)].filter((f) => !exceptions().some((e) => excepts(e, "overlays/prod", f)));
+    expect(open.map((f) => `${f.tool} ${f.check} ${f.object}`)).toEqual(
+      expect.arrayContaining([
+        "kube-score container-resources Deployment/storefront",
+        "checkov CKV_K8S_11 Deployment/storefront",
+        "checkov CKV_K8S_22 Deployment/storefront",
+      ]),
+    );
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * The two independent policy tools, run over a built overlay, and the one list of the checks the
+ * repository deliberately fails (docs/policy-exceptions.yaml). Findings come back as
+ * `tool check Kind/name` so the list and the failure messages speak the same words.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { goInstalledTool } from "../../scripts/lib/find-tool.ts";
+import { REPO_ROOT } from "./tools.js";
+
+export const KUBE_SCORE_VERSION = "v1.20.0";
+export const CHECKOV_VERSION = "3.3.30";
+export const EXCEPTIONS_FILE = "docs/policy-exceptions.yaml";
+
+export type Tool = "kube-score" | "checkov";
+
+export interface Finding {
+  tool: Tool;
+  check: string;
+  /** Kind/name */
+  object: string;
+  detail: string;
+}
+
+export interface Exception {
+  tool: Tool;
+  check: string;
+  objects: string[];
+  overlays?: string[];
+  reason: string;
+}
+
+export function kubeScoreBinary(): string {
+  const found = goInstalledTool("kube-score", "KUBE_SCORE");
+  if ("path" in found) return found.path;
+  throw new Error(
+    `kube-score not found (${found.missing}); go install github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION} (bash .ci/run does it), or set KUBE_SCORE=/path/to/kube-score`,
+  );
+}
+
+/** Checkov lives in a virtual environment of its own (bash .ci/run creates it). */
+export function checkovBinary(): string {
+  const cache = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  const path = process.env.CHECKOV || join(cache, "ecom-deploy", `checkov-${CHECKOV_VERSION}`, "bin", "checkov");
+  const version = spawnSync(path, ["--version"], { encoding: "utf8" });
+  if (version.error || version.status !== 0) {
+    throw new Error(
+      `Checkov not runnable at ${path} (${version.error?.message ?? version.stderr.trim()}); create the venv with bash .ci/run (python3 -m venv ${join(cache, "ecom-deploy", `checkov-${CHECKOV_VERSION}`)} && .../bin/pip install checkov==${CHECKOV_VERSION}), or set CHECKOV=/path/to/checkov`,
+    );
+  }
+  if (version.stdout.trim() !== CHECKOV_VERSION) throw new Error(`${path} is Checkov ${version.stdout.trim()}, the tests need ${CHECKOV_VERSION}`);
+  return path;
+}
+
+function runTool(bin: string, args: string[], what: string): string {
+  const out = spawnSync(bin, args, { encoding: "utf8", maxBuffer: 64 << 20, timeout: 300_000 });
+  if (out.error) throw new Error(`${what}: ${out.error.message}`);
+  // Both exit 1 when they have findings; anything else, or no output, is a failure of the tool itself.
+  if ((out.status !== 0 && out.status !== 1) || out.stdout.trim() === "") {
+    throw new Error(`${what} failed (exit ${out.status}):\n${out.stderr.trim()}`);
+  }
+  return out.stdout;
+}
+
+interface KubeScoreObject {
+  type_meta: { kind: string };
+  object_meta: { name: string };
+  checks: Array<{ check: { id: string }; grade: number; skipped: boolean; comments: Array<{ path?: string; summary?: string }> | null }>;
+}
+
+/** Every kube-score check below the top grade (10) that it did not skip. */
+export function kubeScore(buildText: string): Finding[] {
+  const dir = mkdtempSync(join(tmpdir(), "kube-score-"));
+  try {
+    const file = join(dir, "build.yaml");
+    writeFileSync(file, buildText);
+    const objects = JSON.parse(runTool(kubeScoreBinary(), ["score", "--output-format", "json", file], "kube-score")) as KubeScoreObject[];
+    return objects.flatMap((o) =>
+      o.checks
+        .filter((c) => !c.skipped && c.grade < 10)
+        .map((c) => ({
+          tool: "kube-score" as const,
+          check: c.check.id,
+          object: `${o.type_meta.kind}/${o.object_meta.name}`,
+          detail: (c.comments ?? []).map((x) => [x.path, x.summary].filter(Boolean).join(": ")).join("; "),
+        })),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface CheckovReport {
+  summary: { parsing_errors: number; resource_count: number };
+  results: { failed_checks: Array<{ check_id: string; check_name: string; resource: string }> };
+}
+
+/** Every failed Checkov check (framework kubernetes, offline). */
+export function checkov(buildText: string): Finding[] {
+  const dir = mkdtempSync(join(tmpdir(), "checkov-"));
+  try {
+    writeFileSync(join(dir, "build.yaml"), buildText);
+    const text = runTool(checkovBinary(), ["-d", dir, "--framework", "kubernetes", "--skip-download", "--output", "json", "--quiet", "--compact"], "checkov");
+    const parsed = JSON.parse(text) as CheckovReport | CheckovReport[] | { passed: 0; failed: 0 };
+    const reports = Array.isArray(parsed) ? parsed : "results" in parsed ? [parsed] : [];
+    if (reports.length === 0) throw new Error("checkov scanned no resources: is the build empty?");
+    for (const r of reports) if (r.summary.parsing_errors > 0) throw new Error(`checkov could not parse ${r.summary.parsing_errors} file(s)`);
+    return reports.flatMap((r) =>
+      r.results.failed_checks.map((f) => {
+        // Checkov names a resource Kind.namespace.name.
+        const [kind, ...rest] = f.resource.split(".");
+        return { tool: "checkov" as const, check: f.check_id, object: `${kind}/${rest.slice(1).join(".")}`, detail: f.check_name };
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function exceptions(): Exception[] {
+  const doc = parse(readFileSync(join(REPO_ROOT, EXCEPTIONS_FILE), "utf8")) as Record<string, unknown> | null;
+  const out: Exception[] = [];
+  for (const [tool, list] of Object.entries(doc ?? {})) {
+    if (tool !== "kube-score" && tool !== "checkov") throw new Error(`${EXCEPTIONS_FILE}: unknown tool ${tool}`);
+    if (!Array.isArray(list)) throw new Error(`${EXCEPTIONS_FILE}: ${tool} is not a list`);
+    list.forEach((e: Record<string, unknown>, i) => {
+      const at = `${EXCEPTIONS_FILE}: ${tool}[${i}]`;
+      const extra = Object.keys(e).filter((k) => !["check", "objects", "overlays", "reason"].includes(k));
+      if (extra.length) throw new Error(`${at}: unknown field ${extra.join(", ")}`);
+      if (typeof e.check !== "string" || !e.check) throw new Error(`${at}: no check`);
+      if (!Array.isArray(e.objects) || e.objects.length === 0) throw new Error(`${at}: no objects`);
+      if (typeof e.reason !== "string" || e.reason.trim().length < 20) throw new Error(`${at}: no reason worth the name`);
+      out.push({ tool, check: e.check, objects: e.objects.map(String), ...(e.overlays ? { overlays: (e.overlays as unknown[]).map(String) } : {}), reason: e.reason });
+    });
+  }
+  return out;
+}
+
+const glob = (pattern: string) => new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+
+export function excepts(e: Exception, overlay: string, f: Finding): boolean {
+  return e.tool === f.tool && e.check === f.check && (!e.overlays || e.overlays.includes(overlay)) && e.objects.some((o) => glob(o).test(f.object));
+}
+
+export const describeFinding = (f: Finding) => `${f.tool} ${f.check} ${f.object}${f.detail ? ` (${f.detail})` : ""}`;
