@@ -6,7 +6,7 @@ import type { Item } from "./resource-list.ts";
 // Only these kinds are read (also by shapes.ts); every other item passes through untouched. The
 // two ConfigMaps the function writes are looked up by name (built-edits.ts).
 export const READ_KINDS = new Set([
-  "Service", "Ingress",
+  "Service", "Ingress", "ConfigMap", "Secret", "ExternalSecret", "PodDisruptionBudget", "NetworkPolicy",
   "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
 ]);
 

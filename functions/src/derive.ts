@@ -1,5 +1,6 @@
 import { checkBakedUrls } from "./baked-urls.ts";
 import { type CorsValues, deriveCors } from "./cors.ts";
+import { validateCrossObject } from "./cross-object.ts";
 import { type MigrationJobPlan, planMigrationJob } from "./migration-job.ts";
 import type { OverlayView } from "./overlay-view.ts";
 import type { Policy } from "./policy.ts";
@@ -20,7 +21,9 @@ export function derive(view: OverlayView, policy: Policy): Derivation {
   const cors = deriveCors(view, policy);
   const job = planMigrationJob(view, policy);
   const baked = cors.origins ? checkBakedUrls(view, policy, cors.origins) : [];
-  const out: Derivation = { results: [...cors.results, ...baked, ...job.results, ...validateResources(view, policy)] };
+  const out: Derivation = {
+    results: [...cors.results, ...baked, ...job.results, ...validateResources(view, policy), ...validateCrossObject(view, policy)],
+  };
   if (cors.values) out.cors = cors.values;
   if (job.plan) out.migrationJob = job.plan;
   return out;

@@ -17,7 +17,7 @@ const MODELLED = new Set([
   "labels", "commonLabels",
   // Top level only: names and the namespace of everything at once.
   "namePrefix", "nameSuffix", "namespace",
-  // Replica counts and annotations are not read; Secrets are never read.
+  // Replica counts and annotations are not read; generated Secrets count by name, their data is never read.
   "replicas", "commonAnnotations", "secretGenerator", "generatorOptions",
 ]);
 const TOP_LEVEL_ONLY = new Set(["namePrefix", "nameSuffix", "namespace"]);

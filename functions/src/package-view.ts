@@ -16,7 +16,8 @@ import { type Result, error } from "./results.ts";
  * kustomization-model.ts allows: file and directory resources, components,
  * strategic-merge patches without directives, inline JSON 6902 patches,
  * targets by group/version/kind/name, images, a top-level
- * namePrefix/nameSuffix. Anything else is refused, never guessed.
+ * namePrefix/nameSuffix, and the names of generated Secrets. Anything else is
+ * refused, never guessed.
  */
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 // How a strategic merge patch merges the lists the function can meet: by a key, or by replacing them.
@@ -102,6 +103,7 @@ class Composer {
     const inner = [...stack, dir];
     const out: Built = { objects: accumulated ?? [], prefix: "", suffix: "" };
     for (const entry of list(k.resources)) this.addResource(out, dir, String(entry), file, inner);
+    this.addGenerated(out, k, file);
     for (const entry of list(k.components)) this.build(posix.join(dir, String(entry)), inner, false, out.objects);
     const patches = [
       ...list(k.patchesStrategicMerge).map((path, i) => ({ entry: { path }, field: `patchesStrategicMerge[${i}]` })),
@@ -113,6 +115,13 @@ class Composer {
     out.prefix = `${k.namePrefix ?? ""}${out.prefix}`;
     out.suffix = `${out.suffix}${k.nameSuffix ?? ""}`;
     return out;
+  }
+
+  /** Generated Secrets count by name only (references to them are checked); their data is never read. */
+  private addGenerated(out: Built, k: any, file: string) {
+    for (const g of list(k.secretGenerator)) {
+      if (typeof g?.name === "string") out.objects.push(this.own({ apiVersion: "v1", kind: "Secret", metadata: { name: g.name } }, file));
+    }
   }
 
   private mergeBuilt(into: Built, sub: Built) {

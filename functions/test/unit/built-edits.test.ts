@@ -8,10 +8,12 @@ import { policy, shop } from "./helpers.ts";
 
 function built(namespace: string, storeCors: string) {
   const objects: any[] = shop().map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));
-  for (const role of ["medusa", "storefront"]) {
+  for (const [role, port] of [["medusa", 9000], ["storefront", 8000]] as const) {
     const d = objects.find((o) => o.kind === "Deployment" && o.metadata.name === role);
     d.spec.template.spec.containers[0].envFrom = [{ configMapRef: { name: `${role}-config` } }];
+    d.spec.template.spec.containers[0].ports = [{ name: "http", containerPort: port }];
   }
+  for (const o of objects.filter((x) => x.spec?.template?.spec)) o.spec.template.spec.imagePullSecrets = [{ name: "ghcr-credentials" }];
   objects.push(
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "medusa-config", namespace }, data: {
       STORE_CORS: storeCors, ADMIN_CORS: "https://admin.example.com,https://shop.example.com", AUTH_CORS: "https://admin.example.com,https://shop.example.com",

@@ -47,6 +47,9 @@ export const migrationJob = (name: string, image: string): KubeObject => ({
 
 export interface Rule { host?: string; paths: [string, string][] }
 
+/** The ports shop() gives the two Services, so Ingress backends name real ones. */
+const SERVICE_PORTS: Record<string, number> = { medusa: 9000, storefront: 8000 };
+
 export function ingress(rules: Rule[], tlsHosts: string[] = [], name = "ecom-ingress"): KubeObject {
   return {
     apiVersion: "networking.k8s.io/v1",
@@ -56,7 +59,7 @@ export function ingress(rules: Rule[], tlsHosts: string[] = [], name = "ecom-ing
       ...(tlsHosts.length ? { tls: [{ hosts: tlsHosts, secretName: "tls" }] } : {}),
       rules: rules.map((r) => ({
         ...(r.host !== undefined ? { host: r.host } : {}),
-        http: { paths: r.paths.map(([path, svc]) => ({ path, pathType: "Prefix", backend: { service: { name: svc, port: { number: 80 } } } })) },
+        http: { paths: r.paths.map(([path, svc]) => ({ path, pathType: "Prefix", backend: { service: { name: svc, port: { number: SERVICE_PORTS[svc] ?? 80 } } } })) },
       })),
     },
   };

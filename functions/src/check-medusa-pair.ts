@@ -1,0 +1,37 @@
+import { parseImageRef } from "./image-ref.js";
+import { refOf } from "./kube.js";
+import { type OverlayView, fileWhere } from "./overlay-view.js";
+import { podReferences } from "./pod-references.js";
+import { podTemplates } from "./pod-templates.js";
+import { type Result, error } from "./results.js";
+import { deploymentFor, mainContainer } from "./roles.js";
+
+const refSet = (refs: ReturnType<typeof podReferences>) => [...new Set(refs.map((r) => `${r.kind} ${r.name}`))].sort();
+
+/**
+ * The Medusa server and every other Deployment running its image (the worker) read the same
+ * ConfigMaps and Secrets: a worker with other credentials would process orders against another
+ * database or another Stripe account.
+ */
+export function checkMedusaPair(view: OverlayView): Result[] {
+  const server = deploymentFor(view.objects, "medusa");
+  const image = server ? mainContainer(server, "medusa")?.image : undefined;
+  if (!server || typeof image !== "string") return [];
+  const templates = podTemplates(view.objects);
+  const serverTemplate = templates.find((t) => t.owner === server)!;
+  const want = refSet(podReferences(serverTemplate));
+  const repo = parseImageRef(image).name;
+  return templates
+    .filter((t) => t.owner !== server && t.owner.kind === "Deployment")
+    .filter((t) => (Array.isArray(t.spec?.containers) ? t.spec.containers : []).some((c: any) => typeof c?.image === "string" && parseImageRef(c.image).name === repo))
+    .flatMap((t) => {
+      const got = refSet(podReferences(t));
+      if (JSON.stringify(got) === JSON.stringify(want)) return [];
+      const missing = want.filter((r) => !got.includes(r));
+      const extra = got.filter((r) => !want.includes(r));
+      const diff = [missing.length ? `lacks ${missing.join(", ")}` : "", extra.length ? `adds ${extra.join(", ")}` : ""].filter(Boolean).join("; ");
+      return [error(`runs the medusa server's image but reads other config and secrets than Deployment "${server.metadata?.name}" (${diff})`, {
+        ref: refOf(t.owner), field: `${t.path}.containers`, ...fileWhere(view, t.owner),
+      })];
+    });
+}

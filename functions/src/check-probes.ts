@@ -1,0 +1,28 @@
+import { refOf } from "./kube.js";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
+import { containersOf, podTemplates } from "./pod-templates.js";
+import { type Result, error } from "./results.js";
+
+const PROBES = ["startupProbe", "readinessProbe", "livenessProbe"] as const;
+const HANDLERS = ["httpGet", "tcpSocket", "grpc"] as const;
+
+/** Each probe's port is one its container declares, by number or by name. */
+export function checkProbePorts(view: OverlayView): Result[] {
+  return podTemplates(view.objects).flatMap((t) =>
+    containersOf(t).flatMap(({ container, path }) => {
+      const ports: any[] = Array.isArray(container?.ports) ? container.ports : [];
+      return PROBES.flatMap((probe) =>
+        HANDLERS.flatMap((handler) => {
+          const port = container?.[probe]?.[handler]?.port;
+          if (port === undefined) return [];
+          const ok = typeof port === "string" ? ports.some((p) => p?.name === port) : ports.some((p) => p?.containerPort === port);
+          if (ok) return [];
+          const declared = ports.map((p) => p?.containerPort).join(", ") || "none";
+          return [error(`container "${container?.name}": ${probe} port ${JSON.stringify(port)} is not a port the container declares (${declared})`, {
+            ref: refOf(t.owner),
+            field: `${path}.${probe}.${handler}.port`,
+            ...fileWhere(view, t.owner, container, fieldOf(container, probe)),
+          })];
+        }));
+    }));
+}

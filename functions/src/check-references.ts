@@ -1,0 +1,38 @@
+import { type KubeObject, refOf } from "./kube.js";
+import { type OverlayView, fileWhere } from "./overlay-view.js";
+import type { Policy } from "./policy.js";
+import { podReferences } from "./pod-references.js";
+import { podTemplates } from "./pod-templates.js";
+import { type Result, error } from "./results.js";
+
+/**
+ * Secrets the output brings into being without being Secrets: an ExternalSecret creates its target.
+ * Only the External Secrets Operator's kind is known here; other generators of Secrets are not.
+ */
+function secretsCreatedBy(o: KubeObject): string[] {
+  if (o.kind !== "ExternalSecret" || !String(o.apiVersion ?? "").startsWith("external-secrets.io/")) return [];
+  const name = o.spec?.target?.name ?? o.metadata?.name;
+  return typeof name === "string" ? [name] : [];
+}
+
+/**
+ * Each ConfigMap or Secret a pod reads (envFrom, env valueFrom, volumes) is in the output, or, for
+ * a Secret, is one the DeployPolicy declares as provisioned outside git. `optional: true` references
+ * are left alone: the pod starts without them.
+ */
+export function checkReferences(view: OverlayView, policy: Policy): Result[] {
+  const present = {
+    ConfigMap: new Set(view.objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata?.name)),
+    Secret: new Set([...view.objects.filter((o) => o.kind === "Secret").map((o) => o.metadata?.name), ...view.objects.flatMap(secretsCreatedBy)]),
+  };
+  const provisioned = new Set(policy.provisionedSecrets);
+  return podTemplates(view.objects).flatMap((t) =>
+    podReferences(t)
+      .filter((r) => !r.optional && !present[r.kind].has(r.name) && !(r.kind === "Secret" && provisioned.has(r.name)))
+      .map((r) => error(
+        r.kind === "Secret"
+          ? `reads the Secret "${r.name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets`
+          : `reads the ConfigMap "${r.name}", which is not in the output`,
+        { ref: refOf(t.owner), field: r.field, ...fileWhere(view, t.owner, r.node) },
+      )));
+}

@@ -1,0 +1,24 @@
+import { type KubeObject, refOf } from "./kube.js";
+import { type LabelSelector, selects, unknownOperators } from "./label-selector.js";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
+import { podTemplates, sameNamespace } from "./pod-templates.js";
+import { type Result, error } from "./results.js";
+
+const SELECTOR_FIELD: Record<string, string> = { PodDisruptionBudget: "selector", NetworkPolicy: "podSelector" };
+
+/** Every PodDisruptionBudget and NetworkPolicy selects at least one pod template of the output. */
+export function checkSelectors(view: OverlayView): Result[] {
+  const templates = podTemplates(view.objects);
+  return view.objects
+    .filter((o) => (o.kind ?? "") in SELECTOR_FIELD)
+    .flatMap((o: KubeObject) => {
+      const key = SELECTOR_FIELD[o.kind!]!;
+      const selector = o.spec?.[key] as LabelSelector | undefined;
+      const where = { ref: refOf(o), field: `spec.${key}`, ...fileWhere(view, o, fieldOf(o.spec, key)) };
+      if (!selector) return [error(`has no spec.${key}`, where)];
+      const bad = unknownOperators(selector);
+      if (bad.length) return [error(`uses the selector operator ${bad.join(", ")}, which Kubernetes does not define (In, NotIn, Exists, DoesNotExist)`, where)];
+      const hit = templates.some((t) => sameNamespace(t.namespace, o.metadata?.namespace) && selects(selector, t.labels));
+      return hit ? [] : [error(`${key} ${JSON.stringify(selector)} matches no pod template in the output`, where)];
+    });
+}

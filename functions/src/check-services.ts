@@ -1,0 +1,62 @@
+import { type KubeObject, refOf } from "./kube.js";
+import { selectsByMap } from "./label-selector.js";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
+import { type PodTemplate, containersOf, podTemplates, sameNamespace } from "./pod-templates.js";
+import { type Result, error } from "./results.js";
+
+/**
+ * Each Service with a selector selects at least one pod template and each of its ports targets a
+ * port that a selected container declares; each Ingress backend names a Service of the output and
+ * one of its ports.
+ */
+export function checkServices(view: OverlayView): Result[] {
+  const templates = podTemplates(view.objects);
+  const services = view.objects.filter((o) => o.kind === "Service");
+  return [
+    ...services.flatMap((svc) => checkService(view, svc, templates)),
+    ...view.objects.filter((o) => o.kind === "Ingress").flatMap((ing) => checkIngress(view, ing, services)),
+  ];
+}
+
+function checkService(view: OverlayView, svc: KubeObject, templates: PodTemplate[]): Result[] {
+  const selector = svc.spec?.selector;
+  if (svc.spec?.type === "ExternalName" || !selector || Object.keys(selector).length === 0) return [];
+  const where = (field: string, node?: object) => ({ ref: refOf(svc), field, ...fileWhere(view, svc, node) });
+  const selected = templates.filter((t) => sameNamespace(t.namespace, svc.metadata?.namespace) && selectsByMap(selector, t.labels));
+  if (selected.length === 0) {
+    return [error(`selector ${JSON.stringify(selector)} matches no pod template in the output`, where("spec.selector", fieldOf(svc.spec, "selector")))];
+  }
+  const declared = selected.flatMap((t) => containersOf(t).flatMap(({ container }) => (Array.isArray(container?.ports) ? container.ports : [])));
+  const results: Result[] = [];
+  (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []).forEach((p: any, i: number) => {
+    const target = p?.targetPort ?? p?.port;
+    const found = typeof target === "string" ? declared.some((c: any) => c?.name === target) : declared.some((c: any) => c?.containerPort === target);
+    if (!found) {
+      const pods = selected.map((t) => `${t.owner.kind} ${t.owner.metadata?.name}`).join(", ");
+      results.push(error(`targetPort ${JSON.stringify(target)} is not a container port of the pods it selects (${pods})`, where(`spec.ports[${i}].targetPort`, p)));
+    }
+  });
+  return results;
+}
+
+function checkIngress(view: OverlayView, ing: KubeObject, services: KubeObject[]): Result[] {
+  // An overlay replaces the rules as a whole: the file that set the list is the one to name.
+  const backends: Array<{ backend: any; field: string; set: "defaultBackend" | "rules" }> = [];
+  if (ing.spec?.defaultBackend) backends.push({ backend: ing.spec.defaultBackend, field: "spec.defaultBackend", set: "defaultBackend" });
+  (Array.isArray(ing.spec?.rules) ? ing.spec.rules : []).forEach((rule: any, i: number) => {
+    (Array.isArray(rule?.http?.paths) ? rule.http.paths : []).forEach((path: any, j: number) => {
+      backends.push({ backend: path?.backend, field: `spec.rules[${i}].http.paths[${j}].backend`, set: "rules" });
+    });
+  });
+  return backends.flatMap(({ backend, field, set }) => {
+    const ref = backend?.service;
+    if (!ref) return [];
+    const where = (f: string) => ({ ref: refOf(ing), field: `${field}.service.${f}`, ...fileWhere(view, ing, fieldOf(ing.spec, set)) });
+    const svc = services.find((s) => s.metadata?.name === ref.name && sameNamespace(s.metadata?.namespace, ing.metadata?.namespace));
+    if (!svc) return [error(`names the Service "${ref.name}", which is not in the output`, where("name"))];
+    const ports: any[] = Array.isArray(svc.spec?.ports) ? svc.spec.ports : [];
+    const ok = ref.port?.name !== undefined ? ports.some((p) => p?.name === ref.port.name) : ports.some((p) => p?.port === ref.port?.number);
+    const wanted = ref.port?.name ?? ref.port?.number;
+    return ok ? [] : [error(`Service "${ref.name}" has no port ${JSON.stringify(wanted)} (it has ${ports.map((p) => p?.port).join(", ") || "none"})`, where("port"))];
+  });
+}
