@@ -1,0 +1,37 @@
+/**
+ * The function's cross-object checks over each overlay's real `kustomize build` (the tests' third
+ * way of running them, beside render and plugin mode), with the overlay's own DeployPolicy.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { validateCrossObject } from "../../functions/src/cross-object.ts";
+import type { OverlayView } from "../../functions/src/overlay-view.ts";
+import { parsePolicy, type Policy } from "../../functions/src/policy.ts";
+import { built, overlayDirs } from "../support/builds.js";
+import { find, podSpec } from "../support/k8s.js";
+import { REPO_ROOT, type K8sObject } from "../support/tools.js";
+
+function policyOf(overlay: string): Policy {
+  const parsed = parsePolicy(parse(readFileSync(join(REPO_ROOT, overlay, "policy", "policy.yaml"), "utf8")));
+  if (!parsed.ok) throw new Error(`${overlay}/policy/policy.yaml: ${JSON.stringify(parsed.issues)}`);
+  return parsed.policy;
+}
+
+const viewOf = (label: string, objects: K8sObject[]): OverlayView => ({ label, objects, namePrefix: "", nameSuffix: "", fileOf: () => undefined });
+const findings = (overlay: string, objects: K8sObject[]) =>
+  validateCrossObject(viewOf(overlay, objects), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
+
+describe("cross-object checks over every overlay's build", () => {
+  it.each(overlayDirs())("%s: every reference resolves", (overlay) => {
+    expect(findings(overlay, built(overlay).objects)).toEqual([]);
+  });
+
+  it("a worker that reads another Secret than the server is caught in the real prod build", () => {
+    const objects = structuredClone(built("overlays/prod").objects);
+    const worker = podSpec(find(objects, "Deployment", "medusa-worker")).containers[0]!;
+    worker.envFrom = [...(worker.envFrom ?? []).filter((e) => !e.secretRef), { secretRef: { name: "storefront-secret" } }];
+    expect(findings("overlays/prod", objects).join("\n")).toMatch(/medusa-worker .*lacks Secret medusa-secret; adds Secret storefront-secret/);
+  });
+});
