@@ -42,14 +42,6 @@ function matrix(): Row[] {
 /** Where each overlay's ingress controller runs (the overlay's patch of components/network-policies). */
 const CONTROLLER_NAMESPACE: Readonly<Record<string, string>> = { "overlays/home-ops": "network" };
 const CONTROLLER_LABELS = { "app.kubernetes.io/name": "ingress-nginx" };
-/** Pods another change adds to dev (search and object stores): stand-ins until the build has them. */
-const EXPECTED_PODS: Readonly<Record<string, Record<string, Record<string, string>>>> = {
-  "overlays/dev": {
-    meilisearch: { app: "meilisearch" },
-    "object-store": { app: "object-store" },
-    "object-store-bucket": { app: "object-store-bucket" },
-  },
-};
 
 interface World {
   namespace: string;
@@ -68,9 +60,6 @@ function world(overlay: string, objects: K8sObject[]): World {
       containersOf(w).flatMap(({ container }) => (container.ports ?? []).filter((p) => p.name).map((p) => [p.name!, p.containerPort])),
     );
     actors.set(labels.app, { name: labels.app, namespace, labels, namedPorts });
-  }
-  for (const [name, labels] of Object.entries(EXPECTED_PODS[overlay] ?? {})) {
-    if (!actors.has(name)) actors.set(name, { name, namespace, labels });
   }
   const controllerNs = CONTROLLER_NAMESPACE[overlay] ?? "ingress-nginx";
   actors.set("ingress-controller", { name: "ingress-controller", namespace: controllerNs, labels: CONTROLLER_LABELS });
