@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { viewOfBuild } from "../../functions/src/built-view.ts";
 import { validateCrossObject } from "../../functions/src/cross-object.ts";
-import type { OverlayView } from "../../functions/src/overlay-view.ts";
 import { parsePolicy, type Policy } from "../../functions/src/policy.ts";
 import { built, overlayDirs } from "../support/builds.js";
 import { find, podSpec } from "../support/k8s.js";
@@ -19,9 +19,8 @@ function policyOf(overlay: string): Policy {
   return parsed.policy;
 }
 
-const viewOf = (label: string, objects: K8sObject[]): OverlayView => ({ label, objects, namePrefix: "", nameSuffix: "", fileOf: () => undefined });
 const findings = (overlay: string, objects: K8sObject[]) =>
-  validateCrossObject(viewOf(overlay, objects), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
+  validateCrossObject(viewOfBuild(objects, overlay), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
 
 describe("cross-object checks over every overlay's build", () => {
   it.each(overlayDirs())("%s: every reference resolves", (overlay) => {
