@@ -114,7 +114,7 @@ describe(`NetworkPolicies against ${DOC}`, () => {
   };
 
   it("a removed rule fails: the storefront loses the medusa server", () => {
-    expect(mutate("overlays/prod", "medusa-ingress", (s) => s.ingress.splice(1, 1))).toContain(
+    expect(mutate("overlays/prod", "medusa-from-storefront", (s) => s.ingress.splice(0, 1))).toContain(
       "storefront → medusa:9000/TCP: denied, the matrix says allowed",
     );
   });
@@ -126,7 +126,7 @@ describe(`NetworkPolicies against ${DOC}`, () => {
   });
 
   it("a widened namespace selector fails: a look-alike controller elsewhere reaches the storefront", () => {
-    expect(mutate("overlays/prod", "storefront-ingress", (s) => (s.ingress[0].from[0].namespaceSelector = {}))).toContain(
+    expect(mutate("overlays/prod", "storefront-from-ingress-controller", (s) => (s.ingress[0].from[0].namespaceSelector = {}))).toContain(
       "impostor → storefront:8000/TCP: allowed, the matrix says denied",
     );
   });
