@@ -33,12 +33,16 @@ export interface Exception {
   reason: string;
 }
 
+const KUBE_SCORE_INSTALL = `go install github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION} (bash .ci/run does it), or set KUBE_SCORE=/path/to/kube-score`;
+
+/** The pinned kube-score: its own `version` says "development" when go-installed, so the module version is read. */
 export function kubeScoreBinary(): string {
   const found = goInstalledTool("kube-score", "KUBE_SCORE");
-  if ("path" in found) return found.path;
-  throw new Error(
-    `kube-score not found (${found.missing}); go install github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION} (bash .ci/run does it), or set KUBE_SCORE=/path/to/kube-score`,
-  );
+  if (!("path" in found)) throw new Error(`kube-score not found (${found.missing}); ${KUBE_SCORE_INSTALL}`);
+  const info = spawnSync("go", ["version", "-m", found.path], { encoding: "utf8" });
+  const version = /^\s*mod\s+github\.com\/zegl\/kube-score\s+(\S+)/m.exec(info.stdout ?? "")?.[1];
+  if (version !== KUBE_SCORE_VERSION) throw new Error(`${found.path} is kube-score ${version ?? "(unknown version)"}, the tests need ${KUBE_SCORE_VERSION}; ${KUBE_SCORE_INSTALL}`);
+  return found.path;
 }
 
 /** Checkov lives in a virtual environment of its own (bash .ci/run creates it). */
