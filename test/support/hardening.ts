@@ -53,12 +53,14 @@ export function hardeningProblems(objects: K8sObject[]): string[] {
 }
 
 /**
- * Init containers a medusa-image pod may run instead of the server's full list: the Jobs need only
- * PostgreSQL (a migration or a seed touches nothing else before it starts).
+ * Init containers a medusa-image pod may run instead of the server's full list: the server's that it
+ * keeps (unchanged, in order) and waits of its own. The Jobs need only PostgreSQL of the server's (a
+ * migration or a seed touches nothing else before it starts); dev's seed also waits for the object
+ * store it uploads to (overlays/dev/seed-waits.yaml).
  */
-export const MEDUSA_INIT_SUBSETS: Readonly<Record<string, readonly string[]>> = {
-  "medusa-migrate": ["wait-for-postgres"],
-  "medusa-seed": ["wait-for-postgres"],
+export const MEDUSA_INIT_SUBSETS: Readonly<Record<string, { fromServer: readonly string[]; own: readonly string[] }>> = {
+  "medusa-migrate": { fromServer: ["wait-for-postgres"], own: [] },
+  "medusa-seed": { fromServer: ["wait-for-postgres"], own: ["wait-for-object-store"] },
 };
 
 /** The medusa Deployment's name: the pod every other medusa-image pod must match. */
@@ -94,10 +96,12 @@ export function medusaDrift(objects: K8sObject[]): string[] {
       }
     }
     const key = subsetKey(o.metadata.name);
-    const allowed = key ? MEDUSA_INIT_SUBSETS[key]! : (ref.initContainers ?? []).map((c) => c.name);
-    const expected = (ref.initContainers ?? []).filter((c) => allowed.includes(c.name));
-    if (!same(ps.initContainers, expected)) {
-      problems.push(`${id}: init containers ${JSON.stringify((ps.initContainers ?? []).map((c) => c.name))} are not the server's ${JSON.stringify(allowed)}, unchanged`);
+    const { fromServer, own } = key ? MEDUSA_INIT_SUBSETS[key]! : { fromServer: (ref.initContainers ?? []).map((c) => c.name), own: [] };
+    const expected = (ref.initContainers ?? []).filter((c) => fromServer.includes(c.name));
+    const inits = ps.initContainers ?? [];
+    const shared = inits.filter((c) => !own.includes(c.name));
+    if (!same(shared, expected)) {
+      problems.push(`${id}: init containers ${JSON.stringify(inits.map((c) => c.name))} are not the server's ${JSON.stringify(fromServer)}, unchanged${own.length ? `, plus its own ${JSON.stringify(own)}` : ""}`);
     }
   }
   return problems;
