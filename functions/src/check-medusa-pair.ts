@@ -1,12 +1,11 @@
-import { parseImageRef } from "./image-ref.js";
-import { refOf } from "./kube.js";
-import { type OverlayView, fileWhere } from "./overlay-view.js";
-import { podReferences } from "./pod-references.js";
-import { podTemplates } from "./pod-templates.js";
-import { type Result, error } from "./results.js";
-import { deploymentFor, mainContainer } from "./roles.js";
+import { parseImageRef } from "./image-ref.ts";
+import { refOf } from "./kube.ts";
+import { type OverlayView, fileWhere } from "./overlay-view.ts";
+import { configReferences, podTemplates } from "./pod-templates.ts";
+import { type Result, error } from "./results.ts";
+import { deploymentFor, mainContainer } from "./roles.ts";
 
-const refSet = (refs: ReturnType<typeof podReferences>) => [...new Set(refs.map((r) => `${r.kind} ${r.name}`))].sort();
+const refSet = (refs: ReturnType<typeof configReferences>) => [...new Set(refs.map((r) => `${r.kind} ${r.name}`))].sort();
 
 /**
  * The Medusa server and every other Deployment running its image (the worker) read the same
@@ -19,13 +18,13 @@ export function checkMedusaPair(view: OverlayView): Result[] {
   if (!server || typeof image !== "string") return [];
   const templates = podTemplates(view.objects);
   const serverTemplate = templates.find((t) => t.owner === server)!;
-  const want = refSet(podReferences(serverTemplate));
+  const want = refSet(configReferences(server));
   const repo = parseImageRef(image).name;
   return templates
     .filter((t) => t.owner !== server && t.owner.kind === "Deployment")
     .filter((t) => (Array.isArray(t.spec?.containers) ? t.spec.containers : []).some((c: any) => typeof c?.image === "string" && parseImageRef(c.image).name === repo))
     .flatMap((t) => {
-      const got = refSet(podReferences(t));
+      const got = refSet(configReferences(t.owner));
       if (JSON.stringify(got) === JSON.stringify(want)) return [];
       const missing = want.filter((r) => !got.includes(r));
       const extra = got.filter((r) => !want.includes(r));

@@ -1,7 +1,8 @@
-import { refOf } from "./kube.js";
-import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
-import { containersOf, podTemplates } from "./pod-templates.js";
-import { type Result, error } from "./results.js";
+import { refOf } from "./kube.ts";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
+import { podTemplates } from "./pod-templates.ts";
+import { containersOf } from "./shop-objects.ts";
+import { type Result, error } from "./results.ts";
 
 const PROBES = ["startupProbe", "readinessProbe", "livenessProbe"] as const;
 const HANDLERS = ["httpGet", "tcpSocket", "grpc"] as const;
@@ -9,7 +10,7 @@ const HANDLERS = ["httpGet", "tcpSocket", "grpc"] as const;
 /** Each probe's port is one its container declares, by number or by name. */
 export function checkProbePorts(view: OverlayView): Result[] {
   return podTemplates(view.objects).flatMap((t) =>
-    containersOf(t).flatMap(({ container, path }) => {
+    containersOf(t.owner).flatMap(({ container, path }) => {
       const ports: any[] = Array.isArray(container?.ports) ? container.ports : [];
       return PROBES.flatMap((probe) =>
         HANDLERS.flatMap((handler) => {

@@ -1,7 +1,8 @@
-import { refOf } from "./kube.js";
-import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
-import { containersOf, podTemplates } from "./pod-templates.js";
-import { type Result, error } from "./results.js";
+import { refOf } from "./kube.ts";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
+import { podTemplates } from "./pod-templates.ts";
+import { containersOf } from "./shop-objects.ts";
+import { type Result, error } from "./results.ts";
 
 /** The app's images are private: a pod that runs one cannot start without credentials. */
 export const PRIVATE_REGISTRY = "ghcr.io/ekenheim/";
@@ -9,7 +10,7 @@ export const PRIVATE_REGISTRY = "ghcr.io/ekenheim/";
 /** Every pod spec that runs an image from the private registry names an image pull secret. */
 export function checkPullSecrets(view: OverlayView): Result[] {
   return podTemplates(view.objects).flatMap((t) => {
-    const privateImage = containersOf(t).map(({ container }) => container?.image).find((i) => typeof i === "string" && i.startsWith(PRIVATE_REGISTRY));
+    const privateImage = containersOf(t.owner).map(({ container }) => container?.image).find((i) => typeof i === "string" && i.startsWith(PRIVATE_REGISTRY));
     const named = (Array.isArray(t.spec?.imagePullSecrets) ? t.spec.imagePullSecrets : []).some((s: any) => typeof s?.name === "string" && s.name);
     if (!privateImage || named) return [];
     return [error(`runs ${privateImage} but names no imagePullSecrets; the registry is private`, {

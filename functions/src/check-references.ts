@@ -1,9 +1,8 @@
-import { type KubeObject, refOf } from "./kube.js";
-import { type OverlayView, fileWhere } from "./overlay-view.js";
-import type { Policy } from "./policy.js";
-import { podReferences } from "./pod-references.js";
-import { podTemplates } from "./pod-templates.js";
-import { type Result, error } from "./results.js";
+import { type KubeObject, refOf } from "./kube.ts";
+import { type OverlayView, fileWhere } from "./overlay-view.ts";
+import type { Policy } from "./policy.ts";
+import { configReferences, podTemplates } from "./pod-templates.ts";
+import { type Result, error } from "./results.ts";
 
 /**
  * Secrets the output brings into being without being Secrets: an ExternalSecret creates its target.
@@ -27,12 +26,12 @@ export function checkReferences(view: OverlayView, policy: Policy): Result[] {
   };
   const provisioned = new Set(policy.provisionedSecrets);
   return podTemplates(view.objects).flatMap((t) =>
-    podReferences(t)
-      .filter((r) => !r.optional && !present[r.kind].has(r.name) && !(r.kind === "Secret" && provisioned.has(r.name)))
+    configReferences(t.owner)
+      .filter((r) => !r.optional && !present[r.kind as "ConfigMap" | "Secret"].has(r.name) && !(r.kind === "Secret" && provisioned.has(r.name)))
       .map((r) => error(
         r.kind === "Secret"
           ? `reads the Secret "${r.name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets`
           : `reads the ConfigMap "${r.name}", which is not in the output`,
-        { ref: refOf(t.owner), field: r.field, ...fileWhere(view, t.owner, r.node) },
+        { ref: refOf(t.owner), field: r.field, ...fileWhere(view, t.owner) },
       )));
 }

@@ -1,8 +1,8 @@
-import { type KubeObject, refOf } from "./kube.js";
-import { type LabelSelector, selects, unknownOperators } from "./label-selector.js";
-import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
-import { podTemplates, sameNamespace } from "./pod-templates.js";
-import { type Result, error } from "./results.js";
+import { type KubeObject, refOf } from "./kube.ts";
+import { type LabelSelector, selects, unknownOperators } from "./label-selector.ts";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
+import { podTemplates, sameNamespace } from "./pod-templates.ts";
+import { type Result, error } from "./results.ts";
 
 const SELECTOR_FIELD: Record<string, string> = { PodDisruptionBudget: "selector", NetworkPolicy: "podSelector" };
 

@@ -1,8 +1,9 @@
-import { type KubeObject, refOf } from "./kube.js";
-import { selectsByMap } from "./label-selector.js";
-import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.js";
-import { type PodTemplate, containersOf, podTemplates, sameNamespace } from "./pod-templates.js";
-import { type Result, error } from "./results.js";
+import { type KubeObject, refOf } from "./kube.ts";
+import { selectsByMap } from "./label-selector.ts";
+import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
+import { type PodTemplate, podTemplates, sameNamespace } from "./pod-templates.ts";
+import { containersOf } from "./shop-objects.ts";
+import { type Result, error } from "./results.ts";
 
 /**
  * Each Service with a selector selects at least one pod template and each of its ports targets a
@@ -26,7 +27,7 @@ function checkService(view: OverlayView, svc: KubeObject, templates: PodTemplate
   if (selected.length === 0) {
     return [error(`selector ${JSON.stringify(selector)} matches no pod template in the output`, where("spec.selector", fieldOf(svc.spec, "selector")))];
   }
-  const declared = selected.flatMap((t) => containersOf(t).flatMap(({ container }) => (Array.isArray(container?.ports) ? container.ports : [])));
+  const declared = selected.flatMap((t) => containersOf(t.owner).flatMap(({ container }) => (Array.isArray(container?.ports) ? container.ports : [])));
   const results: Result[] = [];
   (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []).forEach((p: any, i: number) => {
     const target = p?.targetPort ?? p?.port;

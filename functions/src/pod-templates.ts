@@ -1,4 +1,5 @@
-import { type KubeObject, podLabels, podSpecOf } from "./kube.js";
+import type { KubeObject } from "./kube.ts";
+import { type PodReference, podLabels, podReferences, podSpecOf } from "./shop-objects.ts";
 
 /** One pod template of the output: the workload that owns it, its labels, its spec and where that spec sits. */
 export interface PodTemplate {
@@ -16,16 +17,9 @@ export function podTemplates(objects: readonly KubeObject[]): PodTemplate[] {
   });
 }
 
-export interface ContainerAt {
-  container: any;
-  /** Field path of the container inside its object. */
-  path: string;
-}
-
-export function containersOf(t: PodTemplate): ContainerAt[] {
-  return (["initContainers", "containers"] as const).flatMap((list) =>
-    (Array.isArray(t.spec?.[list]) ? t.spec[list] : []).map((container: any, i: number) => ({ container, path: `${t.path}.${list}[${i}]` })));
-}
+/** The ConfigMaps and Secrets a pod reads: envFrom, env valueFrom and volume sources (not its pull secrets). */
+export const configReferences = (o: KubeObject): PodReference[] =>
+  podReferences(o).filter((r) => (r.kind === "ConfigMap" || r.kind === "Secret") && r.via !== "imagePullSecrets");
 
 /** Objects live in one namespace per build; a missing namespace matches any (package mode sets none). */
 export const sameNamespace = (a: string | undefined, b: string | undefined): boolean => a === undefined || b === undefined || a === b;

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REQUIRED_OVERLAYS } from "../support/targets.js";
-import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.js";
-import { buildInNamespace, eventually, getObjects, serverSideApply, toYaml } from "./kube.js";
+import { REQUIRED_OVERLAYS } from "../support/targets.ts";
+import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { buildInNamespace, eventually, getObjects, serverSideApply, toYaml } from "./kube.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "ecom-pss-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -3,10 +3,10 @@
  * docs/security.md): the counts prod promises, budgets, spread, rollouts, draining, namespace labels.
  */
 import { describe, expect, it } from "vitest";
-import { built, overlayDirs } from "../support/builds.js";
-import { all, find, podSpec } from "../support/k8s.js";
-import { APPS } from "../support/reference.js";
-import { objectId, type K8sObject } from "../support/tools.js";
+import { built, overlayDirs } from "../support/builds.ts";
+import { all, find, podSpec } from "../support/k8s.ts";
+import { APPS } from "../support/reference.ts";
+import { objectId, type K8sObject } from "../support/tools.ts";
 
 /** Namespaces allowed a weaker Pod Security level than `restricted`, with the reason. None today. */
 const PSS_EXCEPTIONS: Readonly<Record<string, string>> = {};

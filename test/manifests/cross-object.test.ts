@@ -9,9 +9,9 @@ import { parse } from "yaml";
 import { viewOfBuild } from "../../functions/src/built-view.ts";
 import { validateCrossObject } from "../../functions/src/cross-object.ts";
 import { parsePolicy, type Policy } from "../../functions/src/policy.ts";
-import { built, overlayDirs } from "../support/builds.js";
-import { find, podSpec } from "../support/k8s.js";
-import { REPO_ROOT, type K8sObject } from "../support/tools.js";
+import { built, overlayDirs } from "../support/builds.ts";
+import { find, podSpec } from "../support/k8s.ts";
+import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
 
 function policyOf(overlay: string): Policy {
   const parsed = parsePolicy(parse(readFileSync(join(REPO_ROOT, overlay, "policy", "policy.yaml"), "utf8")));

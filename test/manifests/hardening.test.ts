@@ -1,10 +1,10 @@
 /** The hardening and drift checks catch what they exist for: each mutation of prod's build must fail. */
 import { describe, expect, it } from "vitest";
-import { built } from "../support/builds.js";
-import { hardeningProblems, medusaDrift } from "../support/hardening.js";
-import { migrationJobs } from "../support/invariants.js";
-import { find, podSpec } from "../support/k8s.js";
-import type { K8sObject } from "../support/tools.js";
+import { built } from "../support/builds.ts";
+import { hardeningProblems, medusaDrift } from "../support/hardening.ts";
+import { migrationJobs } from "../support/invariants.ts";
+import { find, podSpec } from "../support/k8s.ts";
+import type { K8sObject } from "../support/tools.ts";
 
 /** prod's objects with one pod spec changed; `name` "migration" is the migration Job, whatever its tag. */
 function mutated(kind: string, name: string, change: (ps: Record<string, any>) => void): K8sObject[] {

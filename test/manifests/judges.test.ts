@@ -5,9 +5,9 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { built, overlayDirs } from "../support/builds.js";
-import { find, podSpec } from "../support/k8s.js";
-import { checkov, describeFinding, EXCEPTIONS_FILE, excepts, exceptions, kubeScore, type Finding } from "../support/judges.js";
+import { built, overlayDirs } from "../support/builds.ts";
+import { find, podSpec } from "../support/k8s.ts";
+import { checkov, describeFinding, EXCEPTIONS_FILE, excepts, exceptions, kubeScore, type Finding } from "../support/judges.ts";
 
 const findings = new Map<string, Finding[]>();
 

@@ -1,6 +1,6 @@
 /** The NetworkPolicy evaluator itself, on small hand-written policies whose outcome the API defines. */
 import { describe, expect, it } from "vitest";
-import { reachable, selects, type Endpoint, type Policy } from "../support/netpol.js";
+import { reachable, selects, type Endpoint, type Policy } from "../support/netpol.ts";
 
 const ns = (n: string) => ({ "kubernetes.io/metadata.name": n });
 const pod = (name: string, labels: Record<string, string>, namespace = "shop"): Endpoint => ({ name, namespace, labels, namedPorts: { http: 8080 } });

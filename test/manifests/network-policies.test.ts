@@ -6,10 +6,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { built, overlayDirs } from "../support/builds.js";
-import { all, containersOf, workloads } from "../support/k8s.js";
-import { policiesOf, reachable, type Endpoint, type NamespaceLabels, type Policy } from "../support/netpol.js";
-import { REPO_ROOT, type K8sObject } from "../support/tools.js";
+import { built, overlayDirs } from "../support/builds.ts";
+import { all, containersOf, workloads } from "../support/k8s.ts";
+import { policiesOf, reachable, type Endpoint, type NamespaceLabels, type Policy } from "../support/netpol.ts";
+import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
 
 const DOC = "docs/network-policies.md";
 

@@ -3,9 +3,9 @@
  * return one line per problem: the invariants assert they return nothing, the mutation tests that
  * they catch a broken object.
  */
-import { containersOf, imageRepo, podSpec, workloads, type PodSpec } from "./k8s.js";
-import { MEDUSA_IMAGE } from "./reference.js";
-import { objectId, type K8sObject } from "./tools.js";
+import { containersOf, imageRepo, podSpec, workloads, type PodSpec } from "./k8s.ts";
+import { MEDUSA_IMAGE } from "./reference.ts";
+import { objectId, type K8sObject } from "./tools.ts";
 
 interface SecurityContext {
   runAsNonRoot?: boolean;

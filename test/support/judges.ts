@@ -5,14 +5,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { goInstalledTool } from "../../scripts/lib/find-tool.ts";
-import { REPO_ROOT } from "./tools.js";
+import { goInstalledTool, venvTool } from "../../scripts/lib/find-tool.ts";
+import { toolVersion } from "../../scripts/lib/tool-versions.ts";
+import { REPO_ROOT } from "./tools.ts";
 
-export const KUBE_SCORE_VERSION = "v1.20.0";
-export const CHECKOV_VERSION = "3.3.30";
 export const EXCEPTIONS_FILE = "docs/policy-exceptions.yaml";
 
 export type Tool = "kube-score" | "checkov";
@@ -33,30 +32,28 @@ export interface Exception {
   reason: string;
 }
 
-const KUBE_SCORE_INSTALL = `go install github.com/zegl/kube-score/cmd/kube-score@${KUBE_SCORE_VERSION} (bash .ci/run does it), or set KUBE_SCORE=/path/to/kube-score`;
+const SETUP = "run `npm run setup` (tools/setup.sh installs the versions tools/versions.env pins)";
 
 /** The pinned kube-score: its own `version` says "development" when go-installed, so the module version is read. */
 export function kubeScoreBinary(): string {
+  const want = toolVersion("KUBE_SCORE_VERSION");
   const found = goInstalledTool("kube-score", "KUBE_SCORE");
-  if (!("path" in found)) throw new Error(`kube-score not found (${found.missing}); ${KUBE_SCORE_INSTALL}`);
+  if (!("path" in found)) throw new Error(`kube-score not found (${found.missing}); ${SETUP}, or set KUBE_SCORE=/path/to/kube-score`);
   const info = spawnSync("go", ["version", "-m", found.path], { encoding: "utf8" });
   const version = /^\s*mod\s+github\.com\/zegl\/kube-score\s+(\S+)/m.exec(info.stdout ?? "")?.[1];
-  if (version !== KUBE_SCORE_VERSION) throw new Error(`${found.path} is kube-score ${version ?? "(unknown version)"}, the tests need ${KUBE_SCORE_VERSION}; ${KUBE_SCORE_INSTALL}`);
+  if (version !== want) throw new Error(`${found.path} is kube-score ${version ?? "(unknown version)"}, the tests need ${want}; ${SETUP}`);
   return found.path;
 }
 
-/** Checkov lives in a virtual environment of its own (bash .ci/run creates it). */
+/** Checkov, from the virtual environment tools/setup.sh creates (or $CHECKOV), at the pinned version. */
 export function checkovBinary(): string {
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  const path = process.env.CHECKOV || join(cache, "ecom-deploy", `checkov-${CHECKOV_VERSION}`, "bin", "checkov");
-  const version = spawnSync(path, ["--version"], { encoding: "utf8" });
-  if (version.error || version.status !== 0) {
-    throw new Error(
-      `Checkov not runnable at ${path} (${version.error?.message ?? version.stderr.trim()}); create the venv with bash .ci/run (python3 -m venv ${join(cache, "ecom-deploy", `checkov-${CHECKOV_VERSION}`)} && .../bin/pip install checkov==${CHECKOV_VERSION}), or set CHECKOV=/path/to/checkov`,
-    );
-  }
-  if (version.stdout.trim() !== CHECKOV_VERSION) throw new Error(`${path} is Checkov ${version.stdout.trim()}, the tests need ${CHECKOV_VERSION}`);
-  return path;
+  const want = toolVersion("CHECKOV_VERSION");
+  const found = venvTool("checkov", "CHECKOV", "CHECKOV_VERSION");
+  if (!("path" in found)) throw new Error(`Checkov not found (${found.missing}); ${SETUP}, or set CHECKOV=/path/to/checkov`);
+  const version = spawnSync(found.path, ["--version"], { encoding: "utf8" });
+  if (version.error || version.status !== 0) throw new Error(`${found.path} does not run (${version.error?.message ?? version.stderr.trim()}); ${SETUP}`);
+  if (version.stdout.trim() !== want) throw new Error(`${found.path} is Checkov ${version.stdout.trim()}, the tests need ${want}; ${SETUP}`);
+  return found.path;
 }
 
 function runTool(bin: string, args: string[], what: string): string {

@@ -6,7 +6,7 @@
  * and the default-allow of pods no policy selects. Anything else in a policy throws: it is refused,
  * never guessed.
  */
-import type { K8sObject } from "./tools.js";
+import type { K8sObject } from "./tools.ts";
 
 export interface Endpoint {
   name: string;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { validateCrossObject } from "../../src/cross-object.js";
-import type { KubeObject } from "../../src/kube.js";
-import { container, deployment, policy, view } from "./helpers.js";
+import { validateCrossObject } from "../../src/cross-object.ts";
+import type { KubeObject } from "../../src/kube.ts";
+import { container, deployment, policy, view } from "./helpers.ts";
 
 const MEDUSA_IMAGE = "ghcr.io/ekenheim/ecom/medusa:b60245b";
 
@@ -101,9 +101,9 @@ describe("cross-object checks", () => {
       ];
       d.spec.template.spec.containers[0].env = [{ name: "K", valueFrom: { secretKeyRef: { name: "keys", key: "k" } } }];
       expect(check([d], policy()).map((r) => r.field?.path)).toEqual([
-        "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name",
         "spec.template.spec.volumes[0].secret.secretName",
         "spec.template.spec.volumes[1].projected.sources[0].configMap.name",
+        "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name",
       ]);
     });
   });
