@@ -29,7 +29,7 @@ export function checkMedusaPair(view: OverlayView): Result[] {
       const missing = want.filter((r) => !got.includes(r));
       const extra = got.filter((r) => !want.includes(r));
       const diff = [missing.length ? `lacks ${missing.join(", ")}` : "", extra.length ? `adds ${extra.join(", ")}` : ""].filter(Boolean).join("; ");
-      return [error(`runs the medusa server's image but reads other config and secrets than Deployment "${server.metadata?.name}" (${diff})`, {
+      return [error("medusa-pair-references", `runs the medusa server's image but reads other config and secrets than Deployment "${server.metadata?.name}" (${diff})`, {
         ref: refOf(t.owner), field: `${t.path}.containers`, ...fileWhere(view, t.owner),
       })];
     });

@@ -19,7 +19,7 @@ export function checkProbePorts(view: OverlayView): Result[] {
           const ok = typeof port === "string" ? ports.some((p) => p?.name === port) : ports.some((p) => p?.containerPort === port);
           if (ok) return [];
           const declared = ports.map((p) => p?.containerPort).join(", ") || "none";
-          return [error(`container "${container?.name}": ${probe} port ${JSON.stringify(port)} is not a port the container declares (${declared})`, {
+          return [error("probe-port", `container "${container?.name}": ${probe} port ${JSON.stringify(port)} is not a port the container declares (${declared})`, {
             ref: refOf(t.owner),
             field: `${path}.${probe}.${handler}.port`,
             ...fileWhere(view, t.owner, container, fieldOf(container, probe)),

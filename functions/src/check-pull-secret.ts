@@ -13,7 +13,7 @@ export function checkPullSecrets(view: OverlayView): Result[] {
     const privateImage = containersOf(t.owner).map(({ container }) => container?.image).find((i) => typeof i === "string" && i.startsWith(PRIVATE_REGISTRY));
     const named = (Array.isArray(t.spec?.imagePullSecrets) ? t.spec.imagePullSecrets : []).some((s: any) => typeof s?.name === "string" && s.name);
     if (!privateImage || named) return [];
-    return [error(`runs ${privateImage} but names no imagePullSecrets; the registry is private`, {
+    return [error("pull-secret-missing", `runs ${privateImage} but names no imagePullSecrets; the registry is private`, {
       ref: refOf(t.owner), field: `${t.path}.imagePullSecrets`, ...fileWhere(view, t.owner, fieldOf(t.spec, "imagePullSecrets")),
     })];
   });

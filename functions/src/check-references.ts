@@ -29,6 +29,7 @@ export function checkReferences(view: OverlayView, policy: Policy): Result[] {
     configReferences(t.owner)
       .filter((r) => !r.optional && !present[r.kind as "ConfigMap" | "Secret"].has(r.name) && !(r.kind === "Secret" && provisioned.has(r.name)))
       .map((r) => error(
+        "reference-missing",
         r.kind === "Secret"
           ? `reads the Secret "${r.name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets`
           : `reads the ConfigMap "${r.name}", which is not in the output`,

@@ -15,10 +15,10 @@ export function checkSelectors(view: OverlayView): Result[] {
       const key = SELECTOR_FIELD[o.kind!]!;
       const selector = o.spec?.[key] as LabelSelector | undefined;
       const where = { ref: refOf(o), field: `spec.${key}`, ...fileWhere(view, o, fieldOf(o.spec, key)) };
-      if (!selector) return [error(`has no spec.${key}`, where)];
+      if (!selector) return [error("selector-invalid", `has no spec.${key}`, where)];
       const bad = unknownOperators(selector);
-      if (bad.length) return [error(`uses the selector operator ${bad.join(", ")}, which Kubernetes does not define (In, NotIn, Exists, DoesNotExist)`, where)];
+      if (bad.length) return [error("selector-invalid", `uses the selector operator ${bad.join(", ")}, which Kubernetes does not define (In, NotIn, Exists, DoesNotExist)`, where)];
       const hit = templates.some((t) => sameNamespace(t.namespace, o.metadata?.namespace) && selects(selector, t.labels));
-      return hit ? [] : [error(`${key} ${JSON.stringify(selector)} matches no pod template in the output`, where)];
+      return hit ? [] : [error("selector-matches-nothing", `${key} ${JSON.stringify(selector)} matches no pod template in the output`, where)];
     });
 }

@@ -25,7 +25,7 @@ function checkService(view: OverlayView, svc: KubeObject, templates: PodTemplate
   const where = (field: string, node?: object) => ({ ref: refOf(svc), field, ...fileWhere(view, svc, node) });
   const selected = templates.filter((t) => sameNamespace(t.namespace, svc.metadata?.namespace) && selectsByMap(selector, t.labels));
   if (selected.length === 0) {
-    return [error(`selector ${JSON.stringify(selector)} matches no pod template in the output`, where("spec.selector", fieldOf(svc.spec, "selector")))];
+    return [error("service-selects-nothing", `selector ${JSON.stringify(selector)} matches no pod template in the output`, where("spec.selector", fieldOf(svc.spec, "selector")))];
   }
   const declared = selected.flatMap((t) => containersOf(t.owner).flatMap(({ container }) => (Array.isArray(container?.ports) ? container.ports : [])));
   const results: Result[] = [];
@@ -34,7 +34,7 @@ function checkService(view: OverlayView, svc: KubeObject, templates: PodTemplate
     const found = typeof target === "string" ? declared.some((c: any) => c?.name === target) : declared.some((c: any) => c?.containerPort === target);
     if (!found) {
       const pods = selected.map((t) => `${t.owner.kind} ${t.owner.metadata?.name}`).join(", ");
-      results.push(error(`targetPort ${JSON.stringify(target)} is not a container port of the pods it selects (${pods})`, where(`spec.ports[${i}].targetPort`, p)));
+      results.push(error("service-target-port", `targetPort ${JSON.stringify(target)} is not a container port of the pods it selects (${pods})`, where(`spec.ports[${i}].targetPort`, p)));
     }
   });
   return results;
@@ -54,10 +54,10 @@ function checkIngress(view: OverlayView, ing: KubeObject, services: KubeObject[]
     if (!ref) return [];
     const where = (f: string) => ({ ref: refOf(ing), field: `${field}.service.${f}`, ...fileWhere(view, ing, fieldOf(ing.spec, set)) });
     const svc = services.find((s) => s.metadata?.name === ref.name && sameNamespace(s.metadata?.namespace, ing.metadata?.namespace));
-    if (!svc) return [error(`names the Service "${ref.name}", which is not in the output`, where("name"))];
+    if (!svc) return [error("ingress-backend-service", `names the Service "${ref.name}", which is not in the output`, where("name"))];
     const ports: any[] = Array.isArray(svc.spec?.ports) ? svc.spec.ports : [];
     const ok = ref.port?.name !== undefined ? ports.some((p) => p?.name === ref.port.name) : ports.some((p) => p?.port === ref.port?.number);
     const wanted = ref.port?.name ?? ref.port?.number;
-    return ok ? [] : [error(`Service "${ref.name}" has no port ${JSON.stringify(wanted)} (it has ${ports.map((p) => p?.port).join(", ") || "none"})`, where("port"))];
+    return ok ? [] : [error("ingress-backend-port", `Service "${ref.name}" has no port ${JSON.stringify(wanted)} (it has ${ports.map((p) => p?.port).join(", ") || "none"})`, where("port"))];
   });
 }

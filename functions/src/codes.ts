@@ -13,6 +13,8 @@ export const CODES = [
   "service-port", "baked-url",
   "job-no-medusa", "job-count", "job-image", "job-no-tag", "job-name-invalid", "image-not-pinned",
   "resources-missing", "resources-invalid", "resources-request-above-limit", "resources-below-minimum", "resources-above-maximum",
+  "service-selects-nothing", "service-target-port", "ingress-backend-service", "ingress-backend-port", "probe-port",
+  "reference-missing", "pull-secret-missing", "medusa-pair-references", "selector-invalid", "selector-matches-nothing",
 ] as const;
 
 export type Code = (typeof CODES)[number];
