@@ -209,7 +209,14 @@ start_bg() {
   local name="$1"
   shift
   "$BIN/$name" "$@" </dev/null >"$STATE_DIR/logs/$name.log" 2>&1 &
-  echo $! >"$STATE_DIR/$name.pid"
+  local pid=$! i
+  echo "$pid" >"$STATE_DIR/$name.pid"
+  # Until the forked shell has exec'd the binary, /proc/PID/exe still names bash and our_pid would
+  # take a process that is only slow to start (a loaded machine) for one that has exited.
+  for i in $(seq 1 100); do
+    if our_pid "$name" >/dev/null || [ ! -d "/proc/$pid" ]; then return 0; fi
+    sleep 0.1
+  done
 }
 
 wait_for() {
