@@ -81,7 +81,8 @@ const gitStatus = () => spawnSync("git", ["status", "--porcelain"], { cwd: REPO_
 function repoFiles(dir = REPO_ROOT): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
     const path = join(dir, d.name);
-    if (d.isDirectory()) return /^(\.git|node_modules|\.cache)$/.test(relative(REPO_ROOT, path)) ? [] : repoFiles(path);
+    // .stryker-tmp holds mutation testing's copies of the repository, this file with its fakes included.
+    if (d.isDirectory()) return /^(\.git|node_modules|\.cache|\.stryker-tmp)$/.test(relative(REPO_ROOT, path)) ? [] : repoFiles(path);
     return d.isFile() ? [path] : [];
   });
 }
