@@ -11,27 +11,52 @@ import { type Result, error } from "./results.ts";
  * one of its ports.
  */
 export function checkServices(view: OverlayView): Result[] {
-  const templates = podTemplates(view.objects);
+  const selection = selectionBySelector(podTemplates(view.objects));
   const services = view.objects.filter((o) => o.kind === "Service");
   return [
-    ...services.flatMap((svc) => checkService(view, svc, templates)),
+    ...services.flatMap((svc) => checkService(view, svc, selection)),
     ...view.objects.filter((o) => o.kind === "Ingress").flatMap((ing) => checkIngress(view, ing, services)),
   ];
 }
 
-function checkService(view: OverlayView, svc: KubeObject, templates: PodTemplate[]): Result[] {
+interface Selection {
+  selected: PodTemplate[];
+  portNames: Set<unknown>;
+  portNumbers: Set<unknown>;
+}
+
+/**
+ * What a Service selector selects depends only on its namespace and its pairs, and Services often
+ * share both (copies of one app): each distinct pair set is matched against the templates once,
+ * which keeps the check linear in the number of objects.
+ */
+function selectionBySelector(templates: PodTemplate[]): (namespace: string | undefined, selector: Record<string, string>) => Selection {
+  const cache = new Map<string, Selection>();
+  return (namespace, selector) => {
+    const key = JSON.stringify([namespace ?? null, Object.entries(selector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+    let found = cache.get(key);
+    if (!found) {
+      const selected = templates.filter((t) => sameNamespace(t.namespace, namespace) && selectsByMap(selector, t.labels));
+      const declared = selected.flatMap((t) => containersOf(t.owner).flatMap(({ container }) => (Array.isArray(container?.ports) ? container.ports : [])));
+      found = { selected, portNames: new Set(declared.map((c: any) => c?.name)), portNumbers: new Set(declared.map((c: any) => c?.containerPort)) };
+      cache.set(key, found);
+    }
+    return found;
+  };
+}
+
+function checkService(view: OverlayView, svc: KubeObject, selection: ReturnType<typeof selectionBySelector>): Result[] {
   const selector = svc.spec?.selector;
   if (svc.spec?.type === "ExternalName" || !selector || Object.keys(selector).length === 0) return [];
   const where = (field: string, node?: object) => ({ ref: refOf(svc), field, ...fileWhere(view, svc, node) });
-  const selected = templates.filter((t) => sameNamespace(t.namespace, svc.metadata?.namespace) && selectsByMap(selector, t.labels));
+  const { selected, portNames, portNumbers } = selection(svc.metadata?.namespace, selector);
   if (selected.length === 0) {
     return [error("service-selects-nothing", `selector ${JSON.stringify(selector)} matches no pod template in the output`, where("spec.selector", fieldOf(svc.spec, "selector")))];
   }
-  const declared = selected.flatMap((t) => containersOf(t.owner).flatMap(({ container }) => (Array.isArray(container?.ports) ? container.ports : [])));
   const results: Result[] = [];
   (Array.isArray(svc.spec?.ports) ? svc.spec.ports : []).forEach((p: any, i: number) => {
     const target = p?.targetPort ?? p?.port;
-    const found = typeof target === "string" ? declared.some((c: any) => c?.name === target) : declared.some((c: any) => c?.containerPort === target);
+    const found = typeof target === "string" ? portNames.has(target) : portNumbers.has(target);
     if (!found) {
       const pods = selected.map((t) => `${t.owner.kind} ${t.owner.metadata?.name}`).join(", ");
       results.push(error("service-target-port", `targetPort ${JSON.stringify(target)} is not a container port of the pods it selects (${pods})`, where(`spec.ports[${i}].targetPort`, p)));
