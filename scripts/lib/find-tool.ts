@@ -23,7 +23,7 @@ export function goInstalledTool(name: string, envVar: string): { path: string } 
   if (fromEnv) return existsSync(fromEnv) ? { path: fromEnv } : { missing: `${envVar}=${fromEnv} does not exist` };
   try {
     const gopath = execFileSync("go", ["env", "GOPATH"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const candidate = join(gopath.split(delimiter)[0] ?? gopath, "bin", name);
+    const candidate = join(gopath.split(delimiter)[0]!, "bin", name);
     if (gopath && existsSync(candidate)) return { path: candidate };
   } catch {
     // no Go toolchain: look on PATH
