@@ -1,0 +1,174 @@
+/**
+ * The judge of `npm run render` (scripts/lib/render-check.ts) in the test process: the real kpt
+ * lists the overlays, the real kustomize builds them and the function, bundled from its sources,
+ * runs over each build. What it reports is what `npm run render` prints before writing nothing.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { build } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf } from "../../scripts/lib/render-check.ts";
+import { built } from "../support/builds.ts";
+import { REPO_ROOT, tool } from "../support/tools.ts";
+
+let scratch: string;
+let bundle: string;
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), "render-check-"));
+  bundle = join(scratch, "ecom-fn.mjs");
+  await build({
+    entryPoints: [join(REPO_ROOT, "functions/src/main.ts")],
+    outfile: bundle,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
+    logLevel: "warning",
+  });
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let copies = 0;
+/** A directory of `files` (path to text) below the scratch directory. */
+function tree(files: Record<string, string>): string {
+  const root = join(scratch, `tree-${copies++}`);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    writeFileSync(join(root, file), text);
+  }
+  return root;
+}
+
+/** A copy of the shop's manifests with each `[file, pattern, replacement]` edit applied (each must match). */
+function shopWith(edits: [string, RegExp, string][]): string {
+  const root = tree({});
+  for (const dir of ["base", "components", "overlays"]) cpSync(join(REPO_ROOT, dir), join(root, dir), { recursive: true });
+  for (const [file, from, to] of edits) {
+    const text = readFileSync(join(root, file), "utf8");
+    if (!from.test(text)) throw new Error(`${file} has no ${from}`);
+    writeFileSync(join(root, file), text.replace(from, to));
+  }
+  return root;
+}
+
+/** An overlay of one ConfigMap: kustomize builds it in a moment, and the function finds no shop in it. */
+const tiny = () => tree({ "overlays/tiny/kustomization.yaml": "resources:\n  - configmap.yaml\n", "overlays/tiny/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n" });
+const policy = (spec: Record<string, unknown>) => ({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", metadata: { name: "tiny" }, spec });
+const prodPolicy = (root: string) => parse(readFileSync(join(root, "overlays/prod/policy/policy.yaml"), "utf8"));
+const tools = () => ({ kustomize: tool("kustomize"), node: process.execPath, bundle });
+const DISAGREES = "its own composition of the overlay differs from kustomize's (a feature it does not model); the value kustomize deploys decides";
+
+describe("policiesOf", () => {
+  const policyFile = (name: string, metadata = "") =>
+    `apiVersion: fn.ecom.ekenheim.dev/v1alpha1\nkind: DeployPolicy\nmetadata:\n  name: ${name}\n${metadata}spec:\n  maxReplicas: 3\n`;
+
+  it("gives each DeployPolicy's overlay (two levels above its file) and the policy without kpt's bookkeeping annotations", () => {
+    const root = tree({
+      "overlays/a/policy/policy.yaml": policyFile("a", "  annotations:\n    team: shop\n"),
+      "deep/overlays/b/policy/policy.yaml": policyFile("b"),
+      "overlays/a/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    });
+    const found = policiesOf(tool("kpt"), root);
+    expect(typeof found === "string" ? found : [...found].sort((x, y) => x.overlay.localeCompare(y.overlay))).toEqual([
+      { overlay: "deep/overlays/b", policy: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", metadata: { name: "b" }, spec: { maxReplicas: 3 } } },
+      {
+        overlay: "overlays/a",
+        policy: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", metadata: { name: "a", annotations: { team: "shop" } }, spec: { maxReplicas: 3 } },
+      },
+    ]);
+  });
+
+  it("says why kpt could not read the package", () => {
+    const missing = join(scratch, "no-such-package");
+    expect(policiesOf(tool("kpt"), missing)).toMatch(new RegExp(`^kpt fn source failed: .*${missing}: no such file or directory`));
+    expect(policiesOf(join(scratch, "no-kpt"), REPO_ROOT)).toBe(`kpt fn source failed: cannot run ${join(scratch, "no-kpt")}: spawnSync ${join(scratch, "no-kpt")} ENOENT`);
+  });
+});
+
+describe("buildOverlay", () => {
+  it("gives the text kustomize builds", () => {
+    expect(buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({ text: built("overlays/prod").text });
+  });
+
+  it("names the overlay and kustomize's reason when the build fails", () => {
+    expect(buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/none")).toEqual({
+      problem: expect.stringMatching(/^`kustomize build overlays\/none` fails: Error: must build at directory: .*overlays\/none/),
+    });
+  });
+});
+
+describe("overlayBuildsConfig", () => {
+  it("is the OverlayBuilds object the function reads, carrying each build's text", () => {
+    expect(parse(overlayBuildsConfig({ "overlays/prod": "kind: Namespace\n" }))).toEqual({
+      apiVersion: "fn.ecom.ekenheim.dev/v1alpha1",
+      kind: "OverlayBuilds",
+      metadata: { name: "builds" },
+      builds: { "overlays/prod": "kind: Namespace\n" },
+    });
+  });
+});
+
+describe("judgeOverlay", () => {
+  it("passes an overlay whose committed values are what its build implies", () => {
+    expect(judgeOverlay(tools(), REPO_ROOT, "overlays/prod", prodPolicy(REPO_ROOT))).toEqual([]);
+  });
+
+  it("names object, field and both values for each value the function derives differently from the build", () => {
+    const root = shopWith([
+      ["overlays/prod/kustomization.yaml", /newTag: "9496114"/, 'newTag: "abcdef1"'],
+      ["overlays/prod/derived/medusa-config.yaml", /BACKEND_URL: https:\/\/admin\.example\.com/, "BACKEND_URL: https://old.example.com"],
+    ]);
+    expect(judgeOverlay(tools(), root, "overlays/prod", prodPolicy(root))).toEqual([
+      {
+        overlay: "overlays/prod",
+        code: "render-disagrees",
+        message: `ConfigMap ecom-prod/medusa-config: data.BACKEND_URL: the render left "https://old.example.com" in the build, but \`kustomize build overlays/prod\` deploys objects from which the function derives "https://admin.example.com": ${DISAGREES}`,
+      },
+      {
+        overlay: "overlays/prod",
+        code: "render-disagrees",
+        message: `Job ecom-prod/medusa-migrate-9496114: metadata.name: the render left "medusa-migrate-9496114" in the build, but \`kustomize build overlays/prod\` deploys objects from which the function derives "medusa-migrate-abcdef1": ${DISAGREES}`,
+      },
+    ]);
+  });
+
+  it("reports the function's errors over the build with their codes, objects and fields", () => {
+    const root = shopWith([
+      ["overlays/prod/kustomization.yaml", /\n?$/, "\n  - path: cpu.yaml\n    target:\n      kind: Deployment\n      name: storefront\n"],
+    ]);
+    writeFileSync(join(root, "overlays/prod/cpu.yaml"), '- op: replace\n  path: /spec/template/spec/containers/0/resources/limits/cpu\n  value: "4"\n');
+    expect(judgeOverlay(tools(), root, "overlays/prod", prodPolicy(root))).toEqual([
+      {
+        overlay: "overlays/prod",
+        code: "resources-above-maximum",
+        message:
+          'in `kustomize build overlays/prod`, Deployment ecom-prod/storefront: spec.template.spec.containers[0].resources.limits.cpu: container "storefront": cpu limit 4 is above the policy maximum 500m',
+      },
+    ]);
+  });
+
+  it("reports an overlay that no longer builds after the render", () => {
+    expect(judgeOverlay(tools(), REPO_ROOT, "overlays/none", {})).toEqual([
+      { overlay: "overlays/none", code: "render-build-failed", message: expect.stringMatching(/^after the render, `kustomize build overlays\/none` fails: Error: must build at directory/) },
+    ]);
+  });
+
+  it("reports findings on the policy and on no object, with the function's codes", () => {
+    expect(judgeOverlay(tools(), tiny(), "overlays/tiny", policy({ replicas: 2 }))).toEqual([
+      { overlay: "overlays/tiny", code: "policy-invalid", message: "in `kustomize build overlays/tiny`, DeployPolicy tiny: spec.replicas: invalid DeployPolicy: unknown field" },
+    ]);
+    expect(judgeOverlay(tools(), tiny(), "overlays/tiny", policy({})).map((d) => `${d.code}: ${d.message}`)).toContain(
+      "cors-no-ingress: in `kustomize build overlays/tiny`, kustomize build: no Ingress, so there are no hosts to derive CORS from",
+    );
+  });
+
+  it("reports a function that fails without a finding, with what it printed", () => {
+    const gone = join(scratch, "no-bundle.mjs");
+    expect(judgeOverlay({ ...tools(), bundle: gone }, tiny(), "overlays/tiny", policy({}))).toEqual([
+      { overlay: "overlays/tiny", code: "internal", message: expect.stringMatching(new RegExp(`^the function failed over \`kustomize build overlays/tiny\`: node:internal.*\\n[^]*Cannot find module '${gone}'`)) },
+    ]);
+  });
+});
