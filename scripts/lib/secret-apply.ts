@@ -11,7 +11,12 @@ import type { KubeObject } from "./overlay.ts";
 
 /** Decoded data of a Secret, or undefined when there is none. */
 export function readSecret(namespace: string, name: string): Record<string, string> | undefined {
-  const out = kubectl(["get", "secret", "--namespace", namespace, name, "--ignore-not-found", "-o", "json"]).stdout.trim();
+  return secretData(kubectl(["get", "secret", "--namespace", namespace, name, "--ignore-not-found", "-o", "json"]).stdout);
+}
+
+/** The decoded data in what `kubectl get secret --ignore-not-found -o json` printed: nothing when there is no such Secret. */
+export function secretData(printed: string): Record<string, string> | undefined {
+  const out = printed.trim();
   if (!out) return undefined;
   const data = (JSON.parse(out) as { data?: Record<string, string> }).data ?? {};
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
@@ -33,12 +38,12 @@ export function applySecret(
 ): void {
   const secrets = [...Object.values(files), ...(opts.alsoRedact ?? [])];
   const createArgs = ["generic", ...(opts.type ? [`--type=${opts.type}`] : [])];
-  // mkdtemp creates the directory 0700: no other local user can read the files while they exist.
+  // mkdtemp creates the directory 0700: no other local user can read the files in it, whatever their mode.
   const dir = mkdtempSync(join(tmpdir(), "ecom-secret-"));
   try {
     const fromFile = Object.entries(files).map(([key, value], i) => {
       const path = join(dir, String(i));
-      writeFileSync(path, value, { mode: 0o600 });
+      writeFileSync(path, value);
       return `--from-file=${key}=${path}`;
     });
     const manifest = kubectl(["create", "secret", ...createArgs, name, "--namespace", namespace, ...fromFile, "--dry-run=client", "-o", "yaml"], { secrets }).stdout;
