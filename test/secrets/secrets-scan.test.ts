@@ -4,22 +4,17 @@
  * shown to fail on a planted secret, so a silent scanner cannot pass for a clean repository.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { describeFindings, pathPattern, scan } from "../../scripts/lib/secrets-scan.ts";
 import { allBuilds, built } from "../support/builds.ts";
+import { fakeGithubToken, fakeStripeKey } from "../support/fake-credentials.ts";
 import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.ts";
 
 const CONFIG = join(REPO_ROOT, ".gitleaks.toml");
 const DEV_ONLY_LABEL = "ecom.ekenheim.dev/dev-only-credentials";
-
-/** Looks like a real credential to the scanner; made at run time so this file holds none. */
-const alnum = (n: number) => randomBytes(n * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
-const fakeGithubToken = () => `ghp_${alnum(36)}`;
-const fakeStripeKey = () => `sk_live_${alnum(24)}`;
 
 const dirs: string[] = [];
 function tempTree(files: Record<string, string>): string {
