@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parse } from "yaml";
 import { goInstalledTool, venvTool } from "../../scripts/lib/find-tool.ts";
 import { toolVersion } from "../../scripts/lib/tool-versions.ts";
@@ -67,58 +67,81 @@ function runTool(bin: string, args: string[], what: string): string {
 }
 
 interface KubeScoreObject {
+  file_name: string;
   type_meta: { kind: string };
   object_meta: { name: string };
   checks: Array<{ check: { id: string }; grade: number; skipped: boolean; comments: Array<{ path?: string; summary?: string }> | null }>;
 }
 
-/** Every kube-score check below the top grade (10) that it did not skip. */
-export function kubeScore(buildText: string): Finding[] {
-  const dir = mkdtempSync(join(tmpdir(), "kube-score-"));
+/**
+ * Each tool runs once over a folder with one file per build (the labels are the caller's, e.g.
+ * overlay paths) and its findings are sorted back by file: starting Checkov costs seconds, so one
+ * run per build would be most of this test file's time.
+ */
+function inFolder<T>(builds: Record<string, string>, run: (dir: string, files: Map<string, string>) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "policy-tools-"));
   try {
-    const file = join(dir, "build.yaml");
-    writeFileSync(file, buildText);
-    const objects = JSON.parse(runTool(kubeScoreBinary(), ["score", "--output-format", "json", file], "kube-score")) as KubeScoreObject[];
-    return objects.flatMap((o) =>
-      o.checks
-        .filter((c) => !c.skipped && c.grade < 10)
-        .map((c) => ({
-          tool: "kube-score" as const,
-          check: c.check.id,
-          object: `${o.type_meta.kind}/${o.object_meta.name}`,
-          detail: (c.comments ?? []).map((x) => [x.path, x.summary].filter(Boolean).join(": ")).join("; "),
-        })),
-    );
+    const files = new Map(Object.entries(builds).map(([label, text], i) => {
+      writeFileSync(join(dir, `${i}.yaml`), text);
+      return [`${i}.yaml`, label] as const;
+    }));
+    return run(dir, files);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function byLabel(builds: Record<string, string>): Record<string, Finding[]> {
+  return Object.fromEntries(Object.keys(builds).map((label) => [label, [] as Finding[]]));
+}
+
+function labelOf(files: Map<string, string>, path: string, tool: Tool): string {
+  const label = files.get(basename(path));
+  if (label === undefined) throw new Error(`${tool} reported a file it was not given: ${path}`);
+  return label;
+}
+
+/** Every kube-score check below the top grade (10) that it did not skip, per build. */
+export function kubeScore(builds: Record<string, string>): Record<string, Finding[]> {
+  return inFolder(builds, (dir, files) => {
+    const out = byLabel(builds);
+    const paths = [...files.keys()].map((f) => join(dir, f));
+    const objects = JSON.parse(runTool(kubeScoreBinary(), ["score", "--output-format", "json", ...paths], "kube-score")) as KubeScoreObject[];
+    for (const o of objects) {
+      for (const c of o.checks.filter((c) => !c.skipped && c.grade < 10)) {
+        out[labelOf(files, o.file_name, "kube-score")]!.push({
+          tool: "kube-score",
+          check: c.check.id,
+          object: `${o.type_meta.kind}/${o.object_meta.name}`,
+          detail: (c.comments ?? []).map((x) => [x.path, x.summary].filter(Boolean).join(": ")).join("; "),
+        });
+      }
+    }
+    return out;
+  });
 }
 
 interface CheckovReport {
   summary: { parsing_errors: number; resource_count: number };
-  results: { failed_checks: Array<{ check_id: string; check_name: string; resource: string }> };
+  results: { failed_checks: Array<{ check_id: string; check_name: string; resource: string; file_path: string }> };
 }
 
-/** Every failed Checkov check (framework kubernetes, offline). */
-export function checkov(buildText: string): Finding[] {
-  const dir = mkdtempSync(join(tmpdir(), "checkov-"));
-  try {
-    writeFileSync(join(dir, "build.yaml"), buildText);
+/** Every failed Checkov check (framework kubernetes, offline), per build. */
+export function checkov(builds: Record<string, string>): Record<string, Finding[]> {
+  return inFolder(builds, (dir, files) => {
     const text = runTool(checkovBinary(), ["-d", dir, "--framework", "kubernetes", "--skip-download", "--output", "json", "--quiet", "--compact"], "checkov");
     const parsed = JSON.parse(text) as CheckovReport | CheckovReport[] | { passed: 0; failed: 0 };
     const reports = Array.isArray(parsed) ? parsed : "results" in parsed ? [parsed] : [];
-    if (reports.length === 0) throw new Error("checkov scanned no resources: is the build empty?");
+    if (reports.length === 0) throw new Error("checkov scanned no resources: is a build empty?");
     for (const r of reports) if (r.summary.parsing_errors > 0) throw new Error(`checkov could not parse ${r.summary.parsing_errors} file(s)`);
-    return reports.flatMap((r) =>
-      r.results.failed_checks.map((f) => {
-        // Checkov names a resource Kind.namespace.name.
-        const [kind, ...rest] = f.resource.split(".");
-        return { tool: "checkov" as const, check: f.check_id, object: `${kind}/${rest.slice(1).join(".")}`, detail: f.check_name };
-      }),
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    const out = byLabel(builds);
+    for (const f of reports.flatMap((r) => r.results.failed_checks)) {
+      // Checkov names a resource Kind.namespace.name.
+      const [kind, ...rest] = f.resource.split(".");
+      out[labelOf(files, f.file_path, "checkov")]!.push({ tool: "checkov", check: f.check_id, object: `${kind}/${rest.slice(1).join(".")}`, detail: f.check_name });
+    }
+    return out;
+  });
 }
 
 export function exceptions(): Exception[] {
