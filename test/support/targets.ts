@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse } from "yaml";
-import { kubectlKustomize, kustomizeBuild, REPO_ROOT } from "./tools.ts";
+import { availableParallelism } from "node:os";
+import { KUSTOMIZE_FRONT_ENDS, REPO_ROOT } from "./tools.ts";
 
 export interface ToolOutput {
   ok: boolean;
@@ -90,24 +91,29 @@ export function componentKustomization(tmpRoot: string, component: string): stri
   return dir;
 }
 
-function attempt(fn: () => string): ToolOutput {
+async function attempt(build: Promise<string>): Promise<ToolOutput> {
   try {
-    return { ok: true, text: fn() };
+    return { ok: true, text: await build };
   } catch (err) {
     return { ok: false, text: (err as Error).message };
   }
 }
 
-export function buildEverything(tmpRoot: string): BuildResults {
+/** Runs the builds a core at a time each: they are independent, and the whole run waits for them. */
+export async function buildEverything(tmpRoot: string): Promise<BuildResults> {
   const targets: Array<[key: string, label: string, dir: string]> = [
     ["base", "base", resolve(REPO_ROOT, "base")],
     ...overlayDirs().map((o): [string, string, string] => [o, o, resolve(REPO_ROOT, o)]),
     ...componentDirs().map((c): [string, string, string] => [componentTarget(c), `base + ${c}`, componentKustomization(tmpRoot, c)]),
   ];
-  const results: BuildResults = {};
-  for (const [key, label, dir] of targets) {
-    results[key] = { label, dir, kustomize: attempt(() => kustomizeBuild(dir)), kubectl: attempt(() => kubectlKustomize(dir)) };
-  }
-  return results;
+  const jobs = targets.flatMap(([key, , dir]) => (["kustomize", "kubectl"] as const).map((frontEnd) => ({ key, frontEnd, dir })));
+  const outputs = new Map<string, ToolOutput>();
+  const next = jobs.values();
+  const worker = async () => {
+    for (const job of next) outputs.set(`${job.key}\0${job.frontEnd}`, await attempt(KUSTOMIZE_FRONT_ENDS[job.frontEnd](job.dir)));
+  };
+  await Promise.all(Array.from({ length: availableParallelism() }, worker));
+  return Object.fromEntries(targets.map(([key, label, dir]) => [key, {
+    label, dir, kustomize: outputs.get(`${key}\0kustomize`)!, kubectl: outputs.get(`${key}\0kubectl`)!,
+  }]));
 }
-

@@ -1,6 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
 import { goInstalledTool, onPath, SETUP_HINT } from "../../scripts/lib/find-tool.ts";
 import { toolVersion } from "../../scripts/lib/tool-versions.ts";
@@ -43,27 +44,39 @@ export function tool(name: "kustomize" | "kubectl" | "kpt"): string {
 
 export function run(bin: string, args: string[], cwd = REPO_ROOT): string {
   try {
-    return execFileSync(bin, args, {
-      cwd,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    return execFileSync(bin, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: RUN_BUFFER });
   } catch (err) {
-    const e = err as { status?: number | null; stderr?: string | Buffer; message: string };
-    const stderr = String(e.stderr ?? "").trim();
-    throw new Error(`\`${bin} ${args.join(" ")}\` failed (exit ${e.status ?? "?"})${stderr ? `:\n${stderr}` : `: ${e.message}`}`);
+    throw runFailure(bin, args, err);
   }
 }
 
-/** Plain `kustomize build` with no flags: what Flux runs, so no plugins and no exec functions. */
+/** `run` without blocking the worker, so independent tool runs can share the machine's cores. */
+export async function runAsync(bin: string, args: string[], cwd = REPO_ROOT): Promise<string> {
+  try {
+    return (await execFileAsync(bin, args, { cwd, encoding: "utf8", maxBuffer: RUN_BUFFER })).stdout;
+  } catch (err) {
+    throw runFailure(bin, args, err);
+  }
+}
+
+const RUN_BUFFER = 64 * 1024 * 1024;
+const execFileAsync = promisify(execFile);
+
+function runFailure(bin: string, args: string[], err: unknown): Error {
+  const e = err as { status?: number | null; code?: number | string; stderr?: string | Buffer; message: string };
+  const stderr = String(e.stderr ?? "").trim();
+  return new Error(`\`${bin} ${args.join(" ")}\` failed (exit ${e.status ?? e.code ?? "?"})${stderr ? `:\n${stderr}` : `: ${e.message}`}`);
+}
+
 export function kustomizeBuild(dir: string): string {
   return run(tool("kustomize"), ["build", resolve(REPO_ROOT, dir)]);
 }
 
-export function kubectlKustomize(dir: string): string {
-  return run(tool("kubectl"), ["kustomize", resolve(REPO_ROOT, dir)]);
-}
+/** The two front ends of kustomize, for builds that may run side by side. */
+export const KUSTOMIZE_FRONT_ENDS = {
+  kustomize: (dir: string) => runAsync(tool("kustomize"), ["build", resolve(REPO_ROOT, dir)]),
+  kubectl: (dir: string) => runAsync(tool("kubectl"), ["kustomize", resolve(REPO_ROOT, dir)]),
+};
 
 /**
  * `go install`ed kustomize prints "(devel)" from `kustomize version` (no release ldflags); the module
