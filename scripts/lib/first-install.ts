@@ -69,7 +69,6 @@ export function serviceOfHost(host: string, podNamespace: string): { name: strin
   if (host.includes("$") || host === "localhost") return undefined;
   const labels = host.toLowerCase().replace(/\.$/, "").split(".");
   if (labels.length === 1) return { name: labels[0]!, namespace: podNamespace };
-  if (labels.length === 2 && /^\d+$/.test(labels[1]!)) return undefined;
   const [name, ns, ...rest] = labels;
   const tail = rest.join(".");
   if (tail === "svc" || tail === "svc.cluster.local") return { name: name!, namespace: ns! };
@@ -228,7 +227,7 @@ function checkService(
   }
   const selector = spec.selector;
   if (!selector || Object.keys(selector).length === 0) return;
-  const backing = (o: KubeObject) => o !== svc && podSpecOf(o) !== undefined && o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podLabels(o));
+  const backing = (o: KubeObject) => podSpecOf(o) !== undefined && o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podLabels(o));
   if ([...available.values()].some(backing)) return;
   const anywhere = everything.find(backing);
   say(

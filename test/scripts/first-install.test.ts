@@ -19,13 +19,14 @@ const problems = (phases: Phase[], provisioned: string[] = []) => checkFirstInst
 const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "v1", kind, metadata: { name, namespace: "shop" }, ...extra });
 const wait = (host: string, port: number) => ({ name: `wait-for-${host.split(".")[0]}`, image: "busybox:1.36", command: ["sh", "-c", `until nc -z ${host} ${port}; do sleep 2; done`] });
 const job = (spec: Record<string, unknown>) => obj("Job", "migrate", { spec: { template: { spec } } });
+/** What podNeeds reads besides the pod: the objects of the install (in namespace shop) and the provisioned Secrets. */
+const reader = (objects: KubeObject[] = [], provisioned: string[] = []) => ({
+  byKey: new Map(objects.map((o) => [`${o.kind}/shop/${o.metadata.name}`, o])),
+  provisioned: new Set(provisioned),
+  unread: new Set<string>(),
+});
 
 describe("what a pod template needs", () => {
-  const reader = (objects: KubeObject[] = [], provisioned: string[] = []) => ({
-    byKey: new Map(objects.map((o) => [`${o.kind}/shop/${o.metadata.name}`, o])),
-    provisioned: new Set(provisioned),
-    unread: new Set<string>(),
-  });
 
   it("reads env, envFrom, every volume kind that names an object, the ServiceAccount and pull secrets", () => {
     const pod = job({
@@ -105,6 +106,14 @@ describe("what a pod template needs", () => {
     ["https://shop.example.com", undefined],
     ["https://shop.${SECRET_DOMAIN}", undefined],
     ["http://localhost:8000", undefined],
+    ["http://Medusa:9000", { name: "medusa", namespace: "shop", port: 9000 }],
+    ["http://medusa.shop.svc.cluster.local.:9000", { name: "medusa", namespace: "shop", port: 9000 }],
+    ["rediss://cache.shop.svc", { name: "cache", namespace: "shop", port: 6379 }],
+    ["ftp://files", { name: "files", namespace: "shop" }],
+    ["http://${MEDUSA_HOST}:9000", undefined],
+    ["http://medusa.shop.svc.cluster:9000", undefined],
+    ["http://10.0.0.7:5432", undefined],
+    ["medusa:9000", undefined],
   ])("%s is %j", (url, expected) => {
     expect(serviceOfUrl(url, "shop")).toEqual(expected);
   });
@@ -206,5 +215,130 @@ describe("docs/argocd.md first install", () => {
     expect(checkFirstInstall(argoPhases(old, "overlays/prod", objects()), provisionedFor("overlays/prod")).problems.map(formatFinding)).toEqual([
       expect.stringMatching(/PreSync hooks\)": Job\/medusa-migrate-\w+: initContainer wait-for-postgres nc -z needs Service postgres, but it comes only in the later phase "argocd app sync ecom-prod"$/),
     ]);
+  });
+});
+
+describe("what an init container waits for", () => {
+  const init = (name: string, command: unknown[], args?: unknown[]) => ({ name, image: "busybox:1.36", command, ...(args ? { args } : {}) });
+  const needs = (...initContainers: unknown[]) => podNeeds(job({ initContainers, containers: [{ name: "app" }] }), "shop", reader());
+
+  it("reads `nc -z` with its flags in sh or bash, from command or args, and skips hosts outside the cluster", () => {
+    const { refs, unreadable } = needs(
+      init("a", ["/bin/bash", "-c", "until nc -zv postgres 5432; do sleep 1; done"]),
+      init("b", ["sh"], ["-c", "while ! nc -w 2 -z redis.shop.svc.cluster.local 6379; do sleep 1; done; until nc -z -w 1 search 7700; do sleep 1; done"]),
+      init("c", ["/usr/bin/sh", "-c", "until nc -z db.example.com 5432; do sleep 1; done"]),
+    );
+    expect(unreadable).toEqual([]);
+    expect(refs.filter((r) => r.kind === "Service")).toEqual([
+      { kind: "Service", name: "postgres", namespace: "shop", from: "initContainer a nc -z", port: 5432 },
+      { kind: "Service", name: "redis", namespace: "shop", from: "initContainer b nc -z", port: 6379 },
+      { kind: "Service", name: "search", namespace: "shop", from: "initContainer b nc -z", port: 7700 },
+    ]);
+  });
+
+  it("reports any other command form instead of guessing", () => {
+    const form = "(only `sh -c '… nc -z HOST PORT …'` is understood)";
+    expect(needs(
+      init("zsh", ["zsh", "-c", "nc -z db 1"]),
+      init("flag", ["sh", "-e", "nc -z db 1"]),
+      init("short", ["sh", "-c"]),
+      init("long", ["sh", "-c", "nc -z db 1", "extra"]),
+      init("number", ["sh", "-c", 42]),
+      init("shell", ["fish", "-c", "nc -z db 1"]),
+    ).unreadable).toEqual([
+      `initContainer zsh: cannot tell what \`zsh -c nc -z db 1\` waits for ${form}`,
+      `initContainer flag: cannot tell what \`sh -e nc -z db 1\` waits for ${form}`,
+      `initContainer short: cannot tell what \`sh -c\` waits for ${form}`,
+      `initContainer long: cannot tell what \`sh -c nc -z db 1 extra\` waits for ${form}`,
+      `initContainer number: cannot tell what \`sh -c 42\` waits for ${form}`,
+      `initContainer shell: cannot tell what \`fish -c nc -z db 1\` waits for ${form}`,
+    ]);
+  });
+});
+
+describe("the URLs a pod reads", () => {
+  const services = (pod: KubeObject, r: ReturnType<typeof reader>) => podNeeds(pod, "shop", r).refs.filter((x) => x.kind === "Service").map((x) => `${x.name} ← ${x.from}`);
+  const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+  it("reads only the key an env valueFrom names, Secrets' data decoded, stringData and ConfigMap data as written", () => {
+    const secret = obj("Secret", "urls", { data: { A: b64("http://alpha:80"), B: b64("http://beta:80") }, stringData: { C: "http://gamma:80" } });
+    const config = obj("ConfigMap", "cfg", { data: { RAW: b64("http://delta:80"), PLAIN: "http://epsilon:80" } });
+    const pod = job({ containers: [{ name: "app", env: [{ name: "A", valueFrom: { secretKeyRef: { name: "urls", key: "A" } } }], envFrom: [{ configMapRef: { name: "cfg" } }] }] });
+    expect(services(pod, reader([secret, config])).sort()).toEqual(["alpha ← container app env A (Secret urls)", "epsilon ← container app envFrom (ConfigMap cfg)"]);
+    const whole = job({ containers: [{ name: "app", envFrom: [{ secretRef: { name: "urls" } }] }] });
+    expect(services(whole, reader([secret])).sort()).toEqual(["alpha ← container app envFrom (Secret urls)", "beta ← container app envFrom (Secret urls)", "gamma ← container app envFrom (Secret urls)"]);
+  });
+
+  it("does not read mounted files, and takes only string env values", () => {
+    const config = obj("ConfigMap", "cfg", { data: { URL: "http://alpha:80" } });
+    const pod = job({ volumes: [{ name: "v", configMap: { name: "cfg" } }], containers: [{ name: "app", env: [{ name: "N", value: 80 }, { name: "U", value: "see http://beta:80" }] }] });
+    expect(services(pod, reader([config]))).toEqual(["beta ← container app env U"]);
+  });
+
+  it("notes a provisioned Secret it reads as unread, and an object without a pod template as unreadable", () => {
+    const r = reader([], ["medusa-secret"]);
+    podNeeds(job({ containers: [{ name: "app", envFrom: [{ secretRef: { name: "medusa-secret" } }, { configMapRef: { name: "absent" } }] }] }), "shop", r);
+    expect([...r.unread]).toEqual(["Secret medusa-secret"]);
+    expect(podNeeds(obj("ConfigMap", "cfg"), "shop", r)).toEqual({ refs: [], unreadable: ["ConfigMap/cfg has no pod template to read"] });
+  });
+});
+
+describe("what the install must provide", () => {
+  const svc = (name: string, spec: Record<string, unknown>) => obj("Service", name, { spec });
+  const deployment = (name: string, labels: Record<string, string>, spec: Record<string, unknown>) =>
+    obj("Deployment", name, { spec: { template: { metadata: { labels }, spec } } });
+  const app = (spec: Record<string, unknown>) => deployment("app", { app: "app" }, spec);
+
+  it("an ExternalSecret provides its target (or, without one, its own name), in its own phase", () => {
+    const es = (name: string, target?: string) => ({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name, namespace: "shop" }, spec: target ? { target: { name: target } } : {} });
+    const pod = app({ containers: [{ name: "app", envFrom: [{ secretRef: { name: "creds" } }, { secretRef: { name: "keys" } }] }] });
+    expect(problems([{ name: "1", objects: [es("creds-sync", "creds"), es("keys"), pod] }])).toEqual([]);
+    expect(problems([{ name: "1", objects: [pod] }, { name: "2", objects: [es("creds-sync", "creds"), es("keys")] }])).toEqual([
+      'phase "1": Deployment/app: container app envFrom needs Secret creds, but it comes only in the later phase "2" (nor is it a provisioned Secret of the policy)',
+      'phase "1": Deployment/app: container app envFrom needs Secret keys, but it comes only in the later phase "2" (nor is it a provisioned Secret of the policy)',
+    ]);
+  });
+
+  it("a named ServiceAccount must be there; `default` and Services of other namespaces are not the install's", () => {
+    expect(problems([{ name: "1", objects: [app({ serviceAccountName: "runner", containers: [{ name: "app" }] })] }])).toEqual([
+      'phase "1": Deployment/app: serviceAccountName needs ServiceAccount runner, but nothing in the install provides it',
+    ]);
+    expect(problems([{ name: "1", objects: [app({ initContainers: [wait("search.search.svc", 7700)], containers: [{ name: "app" }] })] }])).toEqual([]);
+  });
+
+  it("objects without a namespace land in the default namespace", () => {
+    const bare = (o: KubeObject): KubeObject => ({ ...o, metadata: { name: o.metadata.name } });
+    const pod = bare(app({ containers: [{ name: "app", env: [{ name: "API", value: "http://medusa.default.svc:9000" }] }] }));
+    expect(checkFirstInstall([{ name: "1", objects: [pod] }], []).problems.map(formatFinding)).toEqual([
+      'phase "1": Deployment/app: container app env API needs Service medusa, but nothing in the install provides it',
+    ]);
+    const medusa = bare(deployment("medusa", { app: "medusa" }, { containers: [{ name: "medusa" }] }));
+    expect(checkFirstInstall([{ name: "1", objects: [bare(svc("medusa", { selector: { app: "medusa" }, ports: [{ port: 9000 }] })), medusa, pod] }], []).problems).toEqual([]);
+  });
+
+  it("a Service without a selector or ports is taken as it is; one whose only pods are Jobs' has no backing", () => {
+    const client = app({ initContainers: [wait("db", 5432)], containers: [{ name: "app", env: [{ name: "U", value: "ftp://db" }] }] });
+    expect(problems([{ name: "1", objects: [svc("db", { type: "ExternalName", externalName: "db.example.com" }), client] }])).toEqual([]);
+    expect(problems([{ name: "1", objects: [svc("db", { selector: {}, ports: [{ port: 5432 }] }), client] }])).toEqual([]);
+    const jobPods = obj("Job", "db-job", { spec: { template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "j" }] } } } });
+    expect(problems([{ name: "1", objects: [svc("db", { selector: { app: "db" } }), jobPods, client] }])).toEqual([
+      'phase "1": Deployment/app: initContainer wait-for-db nc -z waits for Service db, but no workload in the install has pods it selects',
+      'phase "1": Deployment/app: container app env U waits for Service db, but no workload in the install has pods it selects',
+    ]);
+  });
+
+  it("a workload backs a Service only when it carries every label of the selector", () => {
+    const client = app({ initContainers: [wait("db", 5432)], containers: [{ name: "app" }] });
+    const service = svc("db", { selector: { app: "db", tier: "data" }, ports: [{ port: 5432 }] });
+    expect(problems([{ name: "1", objects: [service, deployment("db", { app: "db" }, { containers: [{ name: "db" }] }), client] }])).toEqual([
+      'phase "1": Deployment/app: initContainer wait-for-db nc -z waits for Service db, but no workload in the install has pods it selects',
+    ]);
+    expect(problems([{ name: "1", objects: [service, deployment("db", { app: "db", tier: "data", extra: "x" }, { containers: [{ name: "db" }] }), client] }])).toEqual([]);
+  });
+
+  it("lists the provisioned Secrets whose contents it could not read, once each and sorted", () => {
+    const pod = (name: string, secrets: string[]) => deployment(name, { app: name }, { containers: [{ name, envFrom: secrets.map((s) => ({ secretRef: { name: s } })) }] });
+    const report = checkFirstInstall([{ name: "1", objects: [pod("a", ["zeta", "alpha"]), pod("b", ["alpha"])] }], ["alpha", "zeta"], "shop");
+    expect(report).toEqual({ problems: [], unread: ["Secret alpha", "Secret zeta"] });
   });
 });
