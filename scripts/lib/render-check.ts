@@ -17,28 +17,29 @@ export interface Disagreement {
 }
 
 interface Outcome {
-  status: number;
+  ok: boolean;
   stdout: string;
   stderr: string;
 }
 
 function exec(bin: string, args: string[], input?: string): Outcome {
   const out = spawnSync(bin, args, { input, encoding: "utf8", maxBuffer: 1 << 30 });
-  if (out.error) return { status: 2, stdout: "", stderr: `cannot run ${bin}: ${out.error.message}` };
-  return { status: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
+  if (out.error) return { ok: false, stdout: "", stderr: `cannot run ${bin}: ${out.error.message}` };
+  return { ok: out.status === 0, stdout: out.stdout, stderr: out.stderr };
 }
 
 /** Each overlay the function renders: the directory two levels above a DeployPolicy's file, with the policy. */
 export function policiesOf(kpt: string, root: string): { overlay: string; policy: unknown }[] | string {
   const src = exec(kpt, ["fn", "source", root]);
-  if (src.status !== 0) return `kpt fn source failed: ${src.stderr.trim()}`;
-  const list = parse(src.stdout) as { items?: any[] };
-  return (list.items ?? [])
-    .filter((i) => i?.kind === "DeployPolicy")
+  if (!src.ok) return `kpt fn source failed: ${src.stderr.trim()}`;
+  // kpt lists every item, each with metadata and the annotations that say where it was read from.
+  const list = parse(src.stdout) as { items: any[] };
+  return list.items
+    .filter((i) => i.kind === "DeployPolicy")
     .map((i) => {
-      const annotations = i.metadata?.annotations ?? {};
-      const path = String(annotations["internal.config.kubernetes.io/path"] ?? annotations["config.kubernetes.io/path"] ?? "");
-      const { annotations: _a, ...metadata } = i.metadata ?? {};
+      const annotations: Record<string, string> = i.metadata.annotations;
+      const path = annotations["internal.config.kubernetes.io/path"]!;
+      const { annotations: _a, ...metadata } = i.metadata;
       const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => !k.includes("config.kubernetes.io/")));
       const policy = { ...i, metadata: Object.keys(kept).length ? { ...metadata, annotations: kept } : metadata };
       return { overlay: path.split("/").slice(0, -2).join("/"), policy };
@@ -48,7 +49,7 @@ export function policiesOf(kpt: string, root: string): { overlay: string; policy
 /** `kustomize build` of one overlay: its text, or why it failed. */
 export function buildOverlay(kustomize: string, root: string, overlay: string): { text: string } | { problem: string } {
   const built = exec(kustomize, ["build", join(root, overlay)]);
-  return built.status === 0 ? { text: built.stdout } : { problem: `\`kustomize build ${overlay}\` fails: ${built.stderr.trim()}` };
+  return built.ok ? { text: built.stdout } : { problem: `\`kustomize build ${overlay}\` fails: ${built.stderr.trim()}` };
 }
 
 /** The function's config for a package render: every overlay's real build, for what its composition does not model. */
@@ -61,7 +62,8 @@ export function judgeOverlay(tools: { kustomize: string; node: string; bundle: s
   const at = (message: string, code = "render-disagrees"): Disagreement => ({ overlay, code, message });
   const built = buildOverlay(tools.kustomize, root, overlay);
   if ("problem" in built) return [at(`after the render, ${built.problem}`, "render-build-failed")];
-  const items = parseAllDocuments(built.text).map((d) => d.toJS()).filter((o) => o !== null && o !== undefined);
+  // kustomize prints one document per object, never an empty one.
+  const items = parseAllDocuments(built.text).map((d) => d.toJS());
   const input = JSON.stringify({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items, functionConfig: policy });
   const ran = exec(tools.node, [tools.bundle], input);
   let output: { items?: any[]; results?: any[] };
@@ -78,23 +80,23 @@ export function judgeOverlay(tools: { kustomize: string; node: string; bundle: s
     }
   });
   for (const r of output.results ?? []) {
-    if (r?.severity !== "error") continue;
-    out.push(at(`in \`kustomize build ${overlay}\`, ${r.resourceRef ? `${describe({ kind: r.resourceRef.kind, metadata: r.resourceRef })}: ` : ""}${r.field?.path ? `${r.field.path}: ` : ""}${r.message}`, r.tags?.code ?? "internal"));
+    if (r.severity !== "error") continue;
+    out.push(at(`in \`kustomize build ${overlay}\`, ${r.resourceRef ? `${describe({ kind: r.resourceRef.kind, metadata: r.resourceRef })}: ` : ""}${r.field?.path ? `${r.field.path}: ` : ""}${r.message}`, r.tags.code));
   }
-  if (ran.status !== 0 && out.length === 0) out.push(at(`the function failed over \`kustomize build ${overlay}\`: ${ran.stderr.trim()}`, "internal"));
+  if (!ran.ok && out.length === 0) out.push(at(`the function failed over \`kustomize build ${overlay}\`: ${ran.stderr.trim()}`, "internal"));
   return out;
 }
 
-const describe = (o: any): string => `${o?.kind ?? "?"} ${o?.metadata?.namespace ? `${o.metadata.namespace}/` : ""}${o?.metadata?.name ?? "?"}`;
+const describe = (o: any): string => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 
-/** Leaf values that differ between two plain objects, as dotted paths. */
+/**
+ * Values that differ between two plain objects, as dotted paths. The function only sets string
+ * values of mappings (ConfigMap data, a Job's name), so a list is compared as one value.
+ */
 function differences(before: unknown, after: unknown, path: string): { path: string; before: string; after: string }[] {
   if (isObject(before) && isObject(after)) {
     const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
     return [...keys].flatMap((k) => differences(before[k], after[k], path ? `${path}.${k}` : k));
-  }
-  if (Array.isArray(before) && Array.isArray(after) && before.length === after.length) {
-    return before.flatMap((b, i) => differences(b, after[i], `${path}[${i}]`));
   }
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
   const show = (v: unknown) => (typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v));

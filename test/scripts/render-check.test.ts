@@ -116,16 +116,23 @@ describe("judgeOverlay", () => {
     expect(judgeOverlay(tools(), REPO_ROOT, "overlays/prod", prodPolicy(REPO_ROOT))).toEqual([]);
   });
 
-  it("names object, field and both values for each value the function derives differently from the build", () => {
+  it("names object, field and both values for each value the function derives differently from the build (a missing one as empty)", () => {
     const root = shopWith([
       ["overlays/prod/kustomization.yaml", /newTag: "9496114"/, 'newTag: "abcdef1"'],
       ["overlays/prod/derived/medusa-config.yaml", /BACKEND_URL: https:\/\/admin\.example\.com/, "BACKEND_URL: https://old.example.com"],
+      ["overlays/prod/derived/medusa-config.yaml", /\n  STOREFRONT_URL: .*/, ""],
+      ["base/medusa/configmap.yaml", /\n  STOREFRONT_URL: .*/, ""],
     ]);
     expect(judgeOverlay(tools(), root, "overlays/prod", prodPolicy(root))).toEqual([
       {
         overlay: "overlays/prod",
         code: "render-disagrees",
         message: `ConfigMap ecom-prod/medusa-config: data.BACKEND_URL: the render left "https://old.example.com" in the build, but \`kustomize build overlays/prod\` deploys objects from which the function derives "https://admin.example.com": ${DISAGREES}`,
+      },
+      {
+        overlay: "overlays/prod",
+        code: "render-disagrees",
+        message: `ConfigMap ecom-prod/medusa-config: data.STOREFRONT_URL: the render left "" in the build, but \`kustomize build overlays/prod\` deploys objects from which the function derives "https://shop.example.com": ${DISAGREES}`,
       },
       {
         overlay: "overlays/prod",
@@ -169,6 +176,14 @@ describe("judgeOverlay", () => {
     const gone = join(scratch, "no-bundle.mjs");
     expect(judgeOverlay({ ...tools(), bundle: gone }, tiny(), "overlays/tiny", policy({}))).toEqual([
       { overlay: "overlays/tiny", code: "internal", message: expect.stringMatching(new RegExp(`^the function failed over \`kustomize build overlays/tiny\`: node:internal.*\\n[^]*Cannot find module '${gone}'`)) },
+    ]);
+  });
+
+  it("reports a function that prints no ResourceList, with what it said", () => {
+    const broken = join(scratch, "broken-fn.mjs");
+    writeFileSync(broken, 'process.stderr.write("ecom-fn: out of memory\\n"); process.stdout.write("items:\\n  - [unclosed\\n"); process.exitCode = 1;\n');
+    expect(judgeOverlay({ ...tools(), bundle: broken }, tiny(), "overlays/tiny", policy({}))).toEqual([
+      { overlay: "overlays/tiny", code: "internal", message: "the function over `kustomize build overlays/tiny` printed no ResourceList: ecom-fn: out of memory" },
     ]);
   });
 });
