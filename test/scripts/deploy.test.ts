@@ -80,3 +80,40 @@ describe("migration Job outcome", () => {
     expect(jobOutcome(job)).toEqual(outcome);
   });
 });
+
+describe("what the deploy tells the operator", () => {
+  it("lists every object it cannot place, and every migration Job when there is not exactly one", () => {
+    expect(() => planDeploy([obj("Job", "medusa-migrate-x"), obj("Widget", "w"), obj("ConfigMap", "c"), obj("Gadget", "g")])).toThrow(
+      new Error("the deploy does not know which phase these belong to: Widget/w, Gadget/g"),
+    );
+    expect(() => planDeploy([obj("Deployment", "medusa")])).toThrow(new Error("expected exactly one medusa-migrate Job, found 0: "));
+    expect(() => planDeploy([obj("Job", "medusa-migrate-a"), obj("Job", "medusa-seed"), obj("Job", "medusa-migrate-b")])).toThrow(
+      new Error("expected exactly one medusa-migrate Job, found 2: Job/medusa-migrate-a, Job/medusa-migrate-b"),
+    );
+  });
+
+  it("keeps the build's order among objects of one kind, and leaves out empty phases", () => {
+    const phases = planDeploy([obj("ConfigMap", "b"), obj("Service", "s"), obj("ConfigMap", "a"), obj("Job", "medusa-migrate-x"), obj("ConfigMap", "c")]);
+    expect(describePhases(phases)).toEqual([
+      "1. namespace and config: ConfigMap/b, ConfigMap/a, ConfigMap/c, Service/s",
+      "2. migration: Job/medusa-migrate-x (then wait for Job medusa-migrate-x)",
+    ]);
+  });
+
+  it("takes only a well-formed ${NAME} for a Flux variable", () => {
+    const cm = (value: string) => obj("ConfigMap", value, { data: { A: value } });
+    const flagged = ["${DOMAIN}", "${_x1}", "a${B_2}b"];
+    const plain = ["$DOMAIN", "${}", "${1A}", "${A-B}", "{A}", "$(A)"];
+    expect(unsubstituted([...flagged, ...plain].map(cm))).toEqual(flagged.map((v) => `ConfigMap/${v}`));
+  });
+
+  it.each([
+    [[{ type: "Failed", status: "True", reason: "DeadlineExceeded" }], { state: "failed", reason: "DeadlineExceeded" }],
+    [[{ type: "Failed", status: "True", message: "Pod failed" }], { state: "failed", reason: "Pod failed" }],
+    [[{ type: "Complete", status: "True" }, { type: "Failed", status: "True", reason: "R" }], { state: "failed", reason: "R" }],
+    [[{ type: "Failed", status: "False", reason: "R" }, { type: "Complete", status: "True" }], { state: "complete" }],
+    [[{ type: "Failed", status: "False" }], { state: "running" }],
+  ])("job conditions %j → %j", (conditions, outcome) => {
+    expect(jobOutcome({ status: { conditions } })).toEqual(outcome);
+  });
+});
