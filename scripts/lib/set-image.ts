@@ -32,9 +32,9 @@ export interface Edit {
 export function setImageTag(source: string, image: string, tag: string): Edit {
   const problem = shaProblem(tag);
   if (problem) throw new Error(problem);
-  const doc = parseDocument(source, { keepSourceTokens: true });
+  const doc = parseDocument(source);
   if (doc.errors.length > 0) throw new Error(`kustomization.yaml does not parse: ${doc.errors[0]!.message}`);
-  const images = doc.get("images", true);
+  const images = doc.get("images");
   if (!isSeq(images)) throw new Error("kustomization.yaml has no `images:` list");
   const entry = images.items.find((i) => isMap(i) && i.get("name") === image);
   if (!isMap(entry)) throw new Error(`kustomization.yaml has no images entry named ${image}`);

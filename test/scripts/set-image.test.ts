@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { APP_IMAGES, setImageTag, shaProblem, unexpectedChanges } from "../../scripts/lib/set-image.ts";
+import { APP_IMAGES, isApp, setImageTag, shaProblem, unexpectedChanges } from "../../scripts/lib/set-image.ts";
 import { REPO_ROOT, tool } from "../support/tools.ts";
 
 const PROD = readFileSync(join(REPO_ROOT, "overlays/prod/kustomization.yaml"), "utf8");
@@ -60,6 +60,42 @@ describe("set-image: the edit", () => {
     const before = new Map([["a", "1"], ["b", "1"], ["c", "1"]]);
     const after = new Map([["a", "2"], ["b", "1"], ["c", "2"], ["d", "new"]]);
     expect(unexpectedChanges(before, after, (p) => p === "a")).toEqual(["c", "d"]);
+  });
+});
+
+describe("set-image: what the operator is told", () => {
+  it("knows the two apps by name, nothing else", () => {
+    expect(["medusa", "storefront", "web", "toString", ""].filter(isApp)).toEqual(["medusa", "storefront"]);
+  });
+
+  it("says what is wrong with a tag that is not a short SHA", () => {
+    expect(shaProblem("abcdef0")).toBeUndefined();
+    expect(shaProblem("ABCDEF0")).toBe("'ABCDEF0' has upper-case letters; git short SHAs (and the published tags) are lower case");
+    expect(shaProblem("abcdef01")).toBe("'abcdef01' is 8 characters; the images are tagged with the 7-character short SHA (abcdef0)");
+    const full = "0123456789abcdef0123456789abcdef01234567";
+    expect(shaProblem(full)).toBe(`'${full}' is 40 characters; the images are tagged with the 7-character short SHA (0123456)`);
+    for (const sha of [`${full}8`, "ABCDEF01", "abcdef", " abcdef0", "abcdef0 ", "gabcdef01", "abcdef01g"]) expect(shaProblem(sha)).toBe(`'${sha}' is not a 7-character lower-case hex short SHA`);
+  });
+
+  it("names what is missing or broken in the kustomization", () => {
+    expect(() => setImageTag("images: [\n", APP_IMAGES.medusa, "1234567")).toThrow(/^kustomization\.yaml does not parse: \S/);
+    expect(() => setImageTag("images: {}\n", APP_IMAGES.medusa, "1234567")).toThrow(new Error("kustomization.yaml has no `images:` list"));
+    expect(() => setImageTag("images:\n  - other\n", APP_IMAGES.medusa, "1234567")).toThrow(new Error(`kustomization.yaml has no images entry named ${APP_IMAGES.medusa}`));
+    expect(() => setImageTag(`images:\n  - name: ${APP_IMAGES.medusa}\n    newTag: {a: 1}\n`, APP_IMAGES.medusa, "1234567")).toThrow(
+      new Error(`the images entry ${APP_IMAGES.medusa} has no newTag to replace; add \`newTag: "<sha>"\` first`),
+    );
+  });
+
+  it("edits the entry of the image asked for when several are listed", () => {
+    const src = `images:\n  - name: other\n    newTag: "0000000"\n  - name: ${APP_IMAGES.storefront}\n    newTag: "1111111"\n`;
+    expect(setImageTag(src, APP_IMAGES.storefront, "2222222")).toEqual({ text: src.replace("1111111", "2222222"), previous: "1111111" });
+  });
+
+  it("lists changed, added and deleted files that were not allowed, sorted", () => {
+    const before = new Map([["z", "1"], ["m", "1"], ["gone", "1"], ["same", "1"]]);
+    const after = new Map([["z", "2"], ["m", "2"], ["new", "1"], ["same", "1"], ["ok", "2"]]);
+    expect(unexpectedChanges(before, after, (p) => p === "ok")).toEqual(["gone", "m", "new", "z"]);
+    expect(unexpectedChanges(before, before, () => false)).toEqual([]);
   });
 });
 
