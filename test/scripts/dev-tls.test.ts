@@ -46,5 +46,23 @@ describe("dev TLS", () => {
     expect(() => tlsTargets([ing])).toThrow("Ingress i: spec.tls[0] has no secretName to create");
     expect(() => opensslArgs(["shop.${SECRET_DOMAIN}"], "k", "c")).toThrow(/not a host name/);
     expect(() => opensslArgs([], "k", "c")).toThrow(/no hosts/);
+    for (const bad of ["-shop.test", "shop.test-", "Shop.test", "shop.test/x"]) {
+      expect(() => opensslArgs(["ok.test", bad], "k", "c")).toThrow(new Error(`'${bad}' is not a host name a certificate can name`));
+    }
+    expect(opensslArgs(["x", "*.shop.test"], "k", "c")).toContain("subjectAltName=DNS:x,DNS:*.shop.test");
+  });
+
+  it("takes TLS entries from Ingresses only, merging the hosts of one Secret name", () => {
+    const ingress = (name: string, tls: unknown[]) => ({ apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name }, spec: { tls } });
+    const objects = [
+      ingress("a", [{ secretName: "shop-tls", hosts: ["www.shop.test", "api.shop.test"] }, { secretName: "bare-tls" }]),
+      { apiVersion: "example.test/v1", kind: "Gateway", metadata: { name: "g" }, spec: { tls: [{ secretName: "gateway-tls", hosts: ["g.test"] }] } },
+      ingress("b", [{ secretName: "shop-tls", hosts: ["api.shop.test", "admin.shop.test"] }]),
+      { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "plain" }, spec: {} },
+    ];
+    expect(tlsTargets(objects)).toEqual([
+      { secretName: "shop-tls", hosts: ["admin.shop.test", "api.shop.test", "www.shop.test"] },
+      { secretName: "bare-tls", hosts: [] },
+    ]);
   });
 });

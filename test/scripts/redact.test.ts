@@ -21,6 +21,16 @@ describe("redact", () => {
     expect(out.split(REDACTED).length - 1).toBe(5);
   });
 
+  it("replaces the longer of two overlapping values whole, so no tail of it is left", () => {
+    for (const secrets of [["abcdef", "abcdef-ghij"], ["abcdef-ghij", "abcdef"]]) {
+      expect(redact("a=abcdef-ghij b=abcdef", secrets)).toBe(`a=${REDACTED} b=${REDACTED}`);
+    }
+  });
+
+  it("replaces values from six characters on", () => {
+    expect(redact("key abcdef, key abcde", ["abcdef", "abcde"])).toBe(`key ${REDACTED}, key abcde`);
+  });
+
   it("leaves short values (true, a region) alone so messages stay readable", () => {
     expect(redact("S3_FORCE_PATH_STYLE=true in eu-1", ["true", "eu-1"])).toBe("S3_FORCE_PATH_STYLE=true in eu-1");
   });

@@ -110,6 +110,28 @@ describe("secret bootstrap plan", () => {
     }
   });
 
+  it("keeps a generated value found in the cluster as it is: only inputs are checked", () => {
+    const plan = planSecrets(input({ existing: { "medusa-secret": { JWT_SECRET: "set by hand\n" } } }));
+    expect(plan.invalid).toEqual([]);
+    expect(value(plan, "medusa-secret", "JWT_SECRET")).toEqual({ key: "JWT_SECRET", provenance: "kept", value: "set by hand\n" });
+  });
+
+  it("names each key whose value the cluster does not have yet", () => {
+    const plan = planSecrets(input({ existing: { "medusa-secret": { JWT_SECRET: "kept-jwt", REDIS_URL: INPUTS.REDIS_URL!, DATABASE_URL: "postgresql://old@db/medusa" } } }));
+    const changed = changedKeys(plan, { "medusa-secret": { JWT_SECRET: "kept-jwt", REDIS_URL: INPUTS.REDIS_URL!, DATABASE_URL: "postgresql://old@db/medusa" } });
+    expect(changed).toContain("medusa-secret DATABASE_URL");
+    expect(changed).toContain("medusa-secret COOKIE_SECRET");
+    expect(changed).toContain("storefront-secret REVALIDATE_SECRET");
+    expect(changed).not.toContain("medusa-secret JWT_SECRET");
+    expect(changed).not.toContain("medusa-secret REDIS_URL");
+  });
+
+  it("describes the plan as one line per Secret, keys in order", () => {
+    const plan = planSecrets(input({ env: { STRAPI_API_TOKEN: "strapi-read-token" } }));
+    expect(describePlan(plan)[1]).toBe("storefront-secret: REVALIDATE_SECRET (generated), STRAPI_API_TOKEN (environment)");
+    expect(describePlan(plan)[0]).toMatch(/^medusa-secret: JWT_SECRET \(generated\), COOKIE_SECRET \(generated\)$/);
+  });
+
   it("describes the plan by key and provenance only", () => {
     const plan = planSecrets(input());
     const text = describePlan(plan).join("\n");

@@ -15,8 +15,8 @@ describe("image pull secret", () => {
 
   it("refuses empty or pasted-with-whitespace credentials", () => {
     expect(credentialProblem("octocat", "ghp_x")).toBeUndefined();
-    expect(credentialProblem("", "ghp_x")).toMatch(/GHCR_USERNAME/);
-    expect(credentialProblem("octo cat", "ghp_x")).toMatch(/GHCR_USERNAME/);
+    expect(credentialProblem("", "ghp_x")).toBe("GHCR_USERNAME is empty");
+    expect(credentialProblem("octo cat", "ghp_x")).toBe("GHCR_USERNAME is not a GitHub user name");
     expect(credentialProblem("octocat", "")).toMatch(/GHCR_TOKEN is empty/);
     expect(credentialProblem("octocat", "ghp_x\n")).toMatch(/whitespace/);
   });
