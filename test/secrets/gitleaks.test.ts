@@ -3,7 +3,7 @@
  * and what the operator reads when gitleaks cannot run.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -27,18 +27,19 @@ function tree(name: string, files: Record<string, string>): string {
 }
 
 describe("scan", () => {
-  it("in git mode finds a token that was committed and deleted since, naming the commit", () => {
+  it("in git mode finds a token still in the history of a file git now ignores, naming the commit", () => {
     const repo = tree("history", { "notes.txt": `first line\nT=${fakeGithubToken()}\n` });
     const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", ...args], { cwd: repo, encoding: "utf8" });
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "leak");
     const leaked = git("rev-parse", "HEAD").trim();
-    unlinkSync(join(repo, "notes.txt"));
-    git("commit", "-qam", "remove");
+    git("rm", "-q", "--cached", "notes.txt");
+    writeFileSync(join(repo, ".gitignore"), "notes.txt\n");
+    git("add", ".gitignore");
+    git("commit", "-qm", "untrack");
     expect(scan(repo, "dir", CONFIG)).toEqual([]);
-    const findings = scan(repo, "git", CONFIG);
-    expect(describeFindings(findings)).toEqual([`notes.txt:2 github-pat (commit ${leaked.slice(0, 7)})`]);
+    expect(describeFindings(scan(repo, "git", CONFIG))).toEqual([`notes.txt:2 github-pat (commit ${leaked.slice(0, 7)})`]);
   });
 
   it("in a folder that is no git repository scans every file, .gitignore or not", () => {
@@ -46,10 +47,33 @@ describe("scan", () => {
     expect(describeFindings(scan(root, "dir", CONFIG))).toEqual(["local.env:1 github-pat"]);
   });
 
-  it("reports a gitleaks that fails, with its own words", () => {
+  it("reports a gitleaks that fails in one line, with its own words and no banner", () => {
     const root = tree("bad-config", { "bad.toml": "not = [valid\n" });
-    expect(() => scan(root, "dir", join(root, "bad.toml"))).toThrow(/^gitleaks dir failed \(exit 1\): .*unable to load gitleaks config/s);
-    expect(() => scan(root, "git", join(root, "bad.toml"))).toThrow(/^gitleaks git failed \(exit 1\): /);
+    for (const mode of ["dir", "git"] as const) {
+      const message = (() => {
+        try {
+          scan(root, mode, join(root, "bad.toml"));
+        } catch (err) {
+          return (err as Error).message;
+        }
+        throw new Error("expected the scan to fail");
+      })();
+      expect(message).toMatch(new RegExp(`^gitleaks ${mode} failed \\(exit 1\\): .*unable to load gitleaks config`));
+      expect(message.trim().split("\n")).toHaveLength(1);
+    }
+  });
+
+  it("leaves no copy of the configuration behind", () => {
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp);
+    vi.stubEnv("TMPDIR", tmp);
+    try {
+      scan(tree("clean", { "a.txt": "nothing here\n" }), "dir", CONFIG);
+      expect(() => scan(REPO_ROOT, "dir", join(dir, "no-such-config.toml"))).toThrow(/ENOENT/);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("reports a GITLEAKS that cannot be run, and one that does not exist", () => {
