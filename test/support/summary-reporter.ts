@@ -11,14 +11,16 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const m of testModules) {
+      let failedHere = 0;
       for (const t of m.children.allTests()) {
         const state = t.result().state;
         if (state === "passed") passed++;
-        else if (state === "failed") failed++;
+        else if (state === "failed") failedHere++;
         else skipped++;
       }
-      // a file that failed to load has no tests but must still count as a failure
-      if (m.state() === "failed" && [...m.children.allTests()].length === 0) failed++;
+      // A file that failed to load, or whose beforeAll threw (its tests then count as skipped),
+      // has no failed test but must still count as a failure.
+      failed += m.state() === "failed" && failedHere === 0 ? 1 : failedHere;
     }
     failed += unhandledErrors.length;
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
