@@ -91,8 +91,7 @@ interface Reader {
   unread: Set<string>;
 }
 
-function stringValues(o: KubeObject | undefined, keys?: readonly string[]): string[] {
-  if (!o) return [];
+function stringValues(o: KubeObject, keys?: readonly string[]): string[] {
   const take = (data: unknown, decode: boolean): string[] =>
     Object.entries((data ?? {}) as Record<string, unknown>)
       .filter(([k, v]) => typeof v === "string" && (!keys || keys.includes(k)))
@@ -127,9 +126,8 @@ export function podNeeds(o: KubeObject, ns: string, reader: Reader): { refs: Ref
   const need = (r: PodReference) => {
     if (r.optional) return;
     refs.push({ kind: r.kind, name: r.name, namespace: ns, from: r.from });
-    if ((r.kind === "ConfigMap" || r.kind === "Secret") && (r.via === "envFrom" || r.via === "env")) {
-      scan(r.kind, r.name, r.from, r.key === undefined ? undefined : [r.key]);
-    }
+    // env and envFrom only ever name ConfigMaps and Secrets.
+    if (r.via === "envFrom" || r.via === "env") scan(r.kind as "ConfigMap" | "Secret", r.name, r.from, r.key === undefined ? undefined : [r.key]);
   };
   const containers = containersOf(o);
   const inContainer = (r: PodReference, path: string) => r.field.startsWith(`${path}.`);
@@ -153,7 +151,7 @@ export function podNeeds(o: KubeObject, ns: string, reader: Reader): { refs: Ref
  * other command is reported, because guessing "waits for nothing" could hide a deadlock.
  */
 function initContainerWaits(c: any, ns: string, where: string): Reference[] | string {
-  const argv: unknown[] = [...(c?.command ?? []), ...(c?.args ?? [])];
+  const argv: unknown[] = [...(c.command ?? []), ...(c.args ?? [])];
   const shell = argv.length === 3 && typeof argv[0] === "string" && /(^|\/)(ba)?sh$/.test(argv[0]) && argv[1] === "-c" && typeof argv[2] === "string";
   if (!shell) return `${where}: cannot tell what \`${argv.join(" ")}\` waits for (only \`sh -c '… nc -z HOST PORT …'\` is understood)`;
   const script = argv[2] as string;
@@ -166,8 +164,8 @@ function initContainerWaits(c: any, ns: string, where: string): Reference[] | st
   });
 }
 
-const selects = (selector: Record<string, string>, labels: Record<string, string> | undefined) =>
-  Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /**
  * Checks that every pod of every phase finds what it needs in its own phase or an earlier one.
@@ -197,13 +195,15 @@ export function checkFirstInstall(phases: readonly Phase[], provisionedSecrets: 
       unreadable.forEach(say);
       for (const ref of refs) {
         const k = `${ref.kind}/${ref.namespace}/${ref.name}`;
-        const later = phases.findIndex((p) => p.objects.some((x) => key(x) === k || externalSecretTargets(x).includes(k)));
+        // Not available yet, so a phase that has it is a later one.
+        const later = phases.find((p) => p.objects.some((x) => key(x) === k || externalSecretTargets(x).includes(k)));
         if (ref.kind === "ServiceAccount" && ref.name === IMPLICIT_SERVICE_ACCOUNT) continue;
         if (ref.kind === "Secret" && reader.provisioned.has(ref.name)) continue;
-        if (ref.kind === "Service" && ref.namespace !== ns) continue;
+        // Only a Service can be named in another namespace (by its DNS name), which is not the install's.
+        if (ref.namespace !== ns) continue;
         const target = available.get(k);
         if (!target) {
-          const where = later >= 0 ? `it comes only in the later phase "${phases[later]!.name}"` : "nothing in the install provides it";
+          const where = later ? `it comes only in the later phase "${later.name}"` : "nothing in the install provides it";
           say(`${ref.from} needs ${ref.kind} ${ref.name}, but ${where}${ref.kind === "Secret" ? " (nor is it a provisioned Secret of the policy)" : ""}`);
           continue;
         }
@@ -227,7 +227,8 @@ function checkService(
   }
   const selector = spec.selector;
   if (!selector || Object.keys(selector).length === 0) return;
-  const backing = (o: KubeObject) => podSpecOf(o) !== undefined && o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podLabels(o));
+  // Objects without a pod template have no pod labels, so they never match a non-empty selector.
+  const backing = (o: KubeObject) => o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podLabels(o));
   if ([...available.values()].some(backing)) return;
   const anywhere = everything.find(backing);
   say(

@@ -81,6 +81,12 @@ describe("what a pod template needs", () => {
     expect(services.map((r) => `${r.name}:${r.port}`).sort()).toEqual(["files:7070", "medusa:9000", "postgres:5432", "postgres:5432", "redis:6379", "search:7700"]);
   });
 
+  it("a pod that names no ServiceAccount runs as the namespace's `default`", () => {
+    expect(podNeeds(job({ containers: [{ name: "app" }] }), "shop", reader()).refs).toEqual([
+      { kind: "ServiceAccount", name: "default", namespace: "shop", from: "serviceAccountName" },
+    ]);
+  });
+
   it("reports what it cannot read instead of assuming the pod needs nothing", () => {
     const pod = job({
       volumes: [{ name: "x", nfs: { server: "n", path: "/" } }],
@@ -110,6 +116,10 @@ describe("what a pod template needs", () => {
     ["http://medusa.shop.svc.cluster.local.:9000", { name: "medusa", namespace: "shop", port: 9000 }],
     ["rediss://cache.shop.svc", { name: "cache", namespace: "shop", port: 6379 }],
     ["ftp://files", { name: "files", namespace: "shop" }],
+    ["http://medusa", { name: "medusa", namespace: "shop", port: 80 }],
+    ["https://medusa", { name: "medusa", namespace: "shop", port: 443 }],
+    ["postgres://db", { name: "db", namespace: "shop", port: 5432 }],
+    ["redis://cache", { name: "cache", namespace: "shop", port: 6379 }],
     ["http://${MEDUSA_HOST}:9000", undefined],
     ["http://medusa.shop.svc.cluster:9000", undefined],
     ["http://10.0.0.7:5432", undefined],
@@ -227,12 +237,14 @@ describe("what an init container waits for", () => {
       init("a", ["/bin/bash", "-c", "until nc -zv postgres 5432; do sleep 1; done"]),
       init("b", ["sh"], ["-c", "while ! nc -w 2 -z redis.shop.svc.cluster.local 6379; do sleep 1; done; until nc -z -w 1 search 7700; do sleep 1; done"]),
       init("c", ["/usr/bin/sh", "-c", "until nc -z db.example.com 5432; do sleep 1; done"]),
+      { name: "d", image: "busybox:1.36", args: ["sh", "-c", "until nc  -vz  files  7070; do sleep 1; done"] },
     );
     expect(unreadable).toEqual([]);
     expect(refs.filter((r) => r.kind === "Service")).toEqual([
       { kind: "Service", name: "postgres", namespace: "shop", from: "initContainer a nc -z", port: 5432 },
       { kind: "Service", name: "redis", namespace: "shop", from: "initContainer b nc -z", port: 6379 },
       { kind: "Service", name: "search", namespace: "shop", from: "initContainer b nc -z", port: 7700 },
+      { kind: "Service", name: "files", namespace: "shop", from: "initContainer d nc -z", port: 7070 },
     ]);
   });
 
@@ -245,6 +257,8 @@ describe("what an init container waits for", () => {
       init("long", ["sh", "-c", "nc -z db 1", "extra"]),
       init("number", ["sh", "-c", 42]),
       init("shell", ["fish", "-c", "nc -z db 1"]),
+      init("prefix", ["/bin/shim", "-c", "nc -z db 1"]),
+      init("nested", [["sh"], "-c", "nc -z db 1"]),
     ).unreadable).toEqual([
       `initContainer zsh: cannot tell what \`zsh -c nc -z db 1\` waits for ${form}`,
       `initContainer flag: cannot tell what \`sh -e nc -z db 1\` waits for ${form}`,
@@ -252,6 +266,8 @@ describe("what an init container waits for", () => {
       `initContainer long: cannot tell what \`sh -c nc -z db 1 extra\` waits for ${form}`,
       `initContainer number: cannot tell what \`sh -c 42\` waits for ${form}`,
       `initContainer shell: cannot tell what \`fish -c nc -z db 1\` waits for ${form}`,
+      `initContainer prefix: cannot tell what \`/bin/shim -c nc -z db 1\` waits for ${form}`,
+      `initContainer nested: cannot tell what \`sh -c nc -z db 1\` waits for ${form}`,
     ]);
   });
 });
@@ -269,6 +285,12 @@ describe("the URLs a pod reads", () => {
     expect(services(whole, reader([secret])).sort()).toEqual(["alpha ← container app envFrom (Secret urls)", "beta ← container app envFrom (Secret urls)", "gamma ← container app envFrom (Secret urls)"]);
   });
 
+  it("skips values that are not text", () => {
+    const secret = obj("Secret", "mixed", { data: { PORT: 5432, URL: b64("http://alpha:80") } });
+    const pod = job({ containers: [{ name: "app", envFrom: [{ secretRef: { name: "mixed" } }] }] });
+    expect(services(pod, reader([secret]))).toEqual(["alpha ← container app envFrom (Secret mixed)"]);
+  });
+
   it("does not read mounted files, and takes only string env values", () => {
     const config = obj("ConfigMap", "cfg", { data: { URL: "http://alpha:80" } });
     const pod = job({ volumes: [{ name: "v", configMap: { name: "cfg" } }], containers: [{ name: "app", env: [{ name: "N", value: 80 }, { name: "U", value: "see http://beta:80" }] }] });
@@ -279,6 +301,9 @@ describe("the URLs a pod reads", () => {
     const r = reader([], ["medusa-secret"]);
     podNeeds(job({ containers: [{ name: "app", envFrom: [{ secretRef: { name: "medusa-secret" } }, { configMapRef: { name: "absent" } }] }] }), "shop", r);
     expect([...r.unread]).toEqual(["Secret medusa-secret"]);
+    const sameName = reader([], ["cfg"]);
+    podNeeds(job({ containers: [{ name: "app", envFrom: [{ configMapRef: { name: "cfg" } }] }] }), "shop", sameName);
+    expect([...sameName.unread], "a ConfigMap is never provisioned").toEqual([]);
     expect(podNeeds(obj("ConfigMap", "cfg"), "shop", r)).toEqual({ refs: [], unreadable: ["ConfigMap/cfg has no pod template to read"] });
   });
 });
@@ -293,6 +318,8 @@ describe("what the install must provide", () => {
     const es = (name: string, target?: string) => ({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name, namespace: "shop" }, spec: target ? { target: { name: target } } : {} });
     const pod = app({ containers: [{ name: "app", envFrom: [{ secretRef: { name: "creds" } }, { secretRef: { name: "keys" } }] }] });
     expect(problems([{ name: "1", objects: [es("creds-sync", "creds"), es("keys"), pod] }])).toEqual([]);
+    const specless = { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "keys", namespace: "shop" } };
+    expect(problems([{ name: "1", objects: [es("creds-sync", "creds"), specless, pod] }])).toEqual([]);
     expect(problems([{ name: "1", objects: [pod] }, { name: "2", objects: [es("creds-sync", "creds"), es("keys")] }])).toEqual([
       'phase "1": Deployment/app: container app envFrom needs Secret creds, but it comes only in the later phase "2" (nor is it a provisioned Secret of the policy)',
       'phase "1": Deployment/app: container app envFrom needs Secret keys, but it comes only in the later phase "2" (nor is it a provisioned Secret of the policy)',
@@ -304,6 +331,19 @@ describe("what the install must provide", () => {
       'phase "1": Deployment/app: serviceAccountName needs ServiceAccount runner, but nothing in the install provides it',
     ]);
     expect(problems([{ name: "1", objects: [app({ initContainers: [wait("search.search.svc", 7700)], containers: [{ name: "app" }] })] }])).toEqual([]);
+  });
+
+  it("only a ServiceAccount is implicit, and only a Secret is provisioned", () => {
+    const pod = app({ serviceAccountName: "default", containers: [{ name: "app", envFrom: [{ configMapRef: { name: "default" } }, { configMapRef: { name: "medusa-secret" } }] }] });
+    expect(problems([{ name: "1", objects: [pod] }], ["medusa-secret"])).toEqual([
+      'phase "1": Deployment/app: container app envFrom needs ConfigMap default, but nothing in the install provides it',
+      'phase "1": Deployment/app: container app envFrom needs ConfigMap medusa-secret, but nothing in the install provides it',
+    ]);
+  });
+
+  it("a PersistentVolumeClaim's own selector is no Service's", () => {
+    const claim = obj("PersistentVolumeClaim", "data", { spec: { selector: { matchLabels: { disk: "fast" } }, resources: { requests: { storage: "1Gi" } } } });
+    expect(problems([{ name: "1", objects: [claim, app({ volumes: [{ name: "d", persistentVolumeClaim: { claimName: "data" } }], containers: [{ name: "app" }] })] }])).toEqual([]);
   });
 
   it("objects without a namespace land in the default namespace", () => {
@@ -321,7 +361,8 @@ describe("what the install must provide", () => {
     expect(problems([{ name: "1", objects: [svc("db", { type: "ExternalName", externalName: "db.example.com" }), client] }])).toEqual([]);
     expect(problems([{ name: "1", objects: [svc("db", { selector: {}, ports: [{ port: 5432 }] }), client] }])).toEqual([]);
     const jobPods = obj("Job", "db-job", { spec: { template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "j" }] } } } });
-    expect(problems([{ name: "1", objects: [svc("db", { selector: { app: "db" } }), jobPods, client] }])).toEqual([
+    const cronPods = obj("CronJob", "db-cron", { spec: { jobTemplate: { spec: { template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "c" }] } } } } } });
+    expect(problems([{ name: "1", objects: [svc("db", { selector: { app: "db" } }), jobPods, cronPods, client] }])).toEqual([
       'phase "1": Deployment/app: initContainer wait-for-db nc -z waits for Service db, but no workload in the install has pods it selects',
       'phase "1": Deployment/app: container app env U waits for Service db, but no workload in the install has pods it selects',
     ]);
