@@ -7,12 +7,32 @@ import type { KubeObject } from "./kube.ts";
 import { isBuildsObject, parseOverlayBuilds } from "./overlay-builds.ts";
 import { PackageIndex, composeOverlay } from "./package-view.ts";
 import { POLICY_KIND, isPolicyObject, parsePolicy, type Policy } from "./policy.ts";
-import type { Item, ResourceListIn } from "./resource-list.ts";
-import { type Result, error, hasErrors } from "./results.ts";
+import { type Item, type ResourceListIn, readResourceList, writeResourceList } from "./resource-list.ts";
+import { type Result, error, formatResult, hasErrors } from "./results.ts";
 
 export interface RunOutput {
   items: Item[];
   results: Result[];
+}
+
+/**
+ * One run as a KRM function: the ResourceList text in, the ResourceList (with
+ * results) for stdout, one line per finding for stderr, exit code 1 on any
+ * error. kpt writes no file when a function exits non-zero.
+ */
+export function respond(readInput: () => string): { stdout: string; stderr: string; exitCode: number } {
+  let output;
+  try {
+    output = run(readResourceList(readInput()));
+  } catch (e) {
+    const result = error("input-invalid", `ecom-fn: ${(e as Error).message}`);
+    return { stdout: writeResourceList([], [result]), stderr: `${formatResult(result)}\n`, exitCode: 1 };
+  }
+  return {
+    stdout: writeResourceList(output.items, output.results),
+    stderr: output.results.map((r) => `${formatResult(r)}\n`).join(""),
+    exitCode: hasErrors(output.results) ? 1 : 0,
+  };
 }
 
 /**
@@ -73,13 +93,14 @@ function runOnPackage(items: Item[], builds: Map<string, KubeObject[]>): RunOutp
   return { items: [...items, ...created], results };
 }
 
-/** A built name as the overlay's own files write it: without the prefix and suffix its kustomization adds. */
+/**
+ * A name the plan took from a real build, as the overlay's own files write it: without the prefix
+ * its kustomization adds. The plan keeps only what stands before medusa-migrate, so no suffix.
+ */
 function beforeRootNaming(index: PackageIndex, overlay: string, name: string): string {
-  const k = index.kustomization(overlay)?.object() ?? {};
-  const prefix = typeof k.namePrefix === "string" ? k.namePrefix : "";
-  const suffix = typeof k.nameSuffix === "string" ? k.nameSuffix : "";
-  const bare = name.startsWith(prefix) ? name.slice(prefix.length) : name;
-  return suffix && bare.endsWith(suffix) ? bare.slice(0, -suffix.length) : bare;
+  // Only reached for an overlay the composition refused, which it could only do by reading its kustomization.
+  const prefix = index.kustomization(overlay)!.object().namePrefix;
+  return typeof prefix === "string" ? name.slice(prefix.length) : name;
 }
 
 function policyOf(config: unknown, file: string | undefined): { policy?: Policy; results: Result[] } {

@@ -1,0 +1,231 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { parse } from "yaml";
+import { respond } from "../../src/run.ts";
+import { FIXTURES, answer, buildOf, filesOf, fixturePackage, packageList } from "./package.ts";
+
+const POLICY = "overlays/prod/policy/policy.yaml";
+const codes = (results: { tags: { code: string } }[]) => results.map((r) => r.tags.code);
+
+describe("the function's answer", () => {
+  test("an unreadable input is one error, on stdout as a result and on stderr, with exit code 1", () => {
+    const out = respond(() => "kind: ResourceList\nitems: 3\n");
+    expect(out.exitCode).toBe(1);
+    expect(parse(out.stdout)).toEqual({
+      apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items: [],
+      results: [{ severity: "error", tags: { code: "input-invalid" }, message: "ecom-fn: items of the ResourceList is not a list" }],
+    });
+    expect(out.stderr).toBe("[error] input-invalid: ecom-fn: items of the ResourceList is not a list\n");
+  });
+
+  test("stdin that cannot be read is an input error too", () => {
+    const out = respond(() => {
+      throw new Error("EAGAIN: resource temporarily unavailable, read");
+    });
+    expect(out.exitCode).toBe(1);
+    expect(out.stderr).toBe("[error] input-invalid: ecom-fn: EAGAIN: resource temporarily unavailable, read\n");
+  });
+
+  test("a rendered package passes: exit code 0, nothing on stderr, no results", () => {
+    const out = answer(packageList(fixturePackage()));
+    expect(out).toMatchObject({ exitCode: 0, stderr: "", results: [] });
+    expect(out.files).toEqual(filesOf(packageList(fixturePackage())));
+  });
+
+  test("warnings alone leave the exit code 0, each one a line on stderr", () => {
+    const input = readFileSync(join(FIXTURES, "build-drift", "input.yaml"), "utf8");
+    const out = answer(input);
+    expect(out.exitCode).toBe(0);
+    expect(codes(out.results)).toEqual(["build-stale", "build-stale", "build-stale"]);
+    expect(out.stderr.split("\n")).toEqual([
+      expect.stringMatching(/^\[warning\] build-stale: ConfigMap ecom-prod\/medusa-config: data\.STORE_CORS: was "https:\/\/old-shop/),
+      expect.stringMatching(/^\[warning\] build-stale: ConfigMap ecom-prod\/storefront-config: data\.MEDUSA_BACKEND_URL: was /),
+      expect.stringMatching(/^\[warning\] build-stale: Job ecom-prod\/medusa-migrate: metadata\.name: was "medusa-migrate"/),
+      "",
+    ]);
+  });
+});
+
+describe("function configs", () => {
+  const pkg = () => fixturePackage();
+
+  test.each([
+    ["a ConfigMap with data", { apiVersion: "v1", kind: "ConfigMap", data: { a: "b" } }, 'kind "ConfigMap"'],
+    ["a DeployPolicy of another version", { apiVersion: "fn.ecom.ekenheim.dev/v1", kind: "DeployPolicy" }, 'kind "DeployPolicy"'],
+    ["an object without a kind", { metadata: { name: "x" } }, "no kind"],
+    ["a kind that is not text", { kind: 7 }, "no kind"],
+    ["a list", ["DeployPolicy"], "no kind"],
+  ])("%s is refused and the items pass through", (_what, config, got) => {
+    const input = packageList(pkg(), config);
+    const out = answer(input);
+    expect(out.exitCode).toBe(1);
+    expect(out.results).toEqual([{
+      severity: "error", tags: { code: "function-config" }, message: `functionConfig must be a DeployPolicy or absent, got ${got}`,
+    }]);
+    expect(out.files).toEqual(filesOf(input));
+  });
+
+  test.each([
+    ["no functionConfig", undefined],
+    ["an empty one", {}],
+    ["kpt's empty ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "function-input" } }],
+    ["a ConfigMap with empty data", { apiVersion: "v1", kind: "ConfigMap", data: {} }],
+  ])("%s runs over the package", (_what, config) => {
+    const files = pkg();
+    files["overlays/prod/ingress.yaml"] = files["overlays/prod/ingress.yaml"]!.replaceAll("shop.example.com", "store.example.com");
+    const out = answer(packageList(files, config));
+    expect(out).toMatchObject({ exitCode: 0, results: [] });
+    expect(out.files.get("overlays/prod/derived/medusa-config.yaml")![0]).toContain("STORE_CORS: https://store.example.com\n");
+  });
+
+  test("a package without a DeployPolicy is an error saying where the policy goes", () => {
+    const out = answer(packageList({ ...pkg(), [POLICY]: undefined }));
+    expect(out.exitCode).toBe(1);
+    expect(out.results).toEqual([{
+      severity: "error", tags: { code: "no-policy" },
+      message: "no DeployPolicy in the package: each overlay carries one at <overlay>/policy/policy.yaml",
+    }]);
+  });
+
+  test.each([
+    ["absent", undefined],
+    ["a list", ["overlays/prod"]],
+  ])("OverlayBuilds whose builds are %s is an error and the package is not rendered", (_what, builds) => {
+    const files = pkg();
+    files["overlays/prod/ingress.yaml"] = files["overlays/prod/ingress.yaml"]!.replaceAll("shop.example.com", "store.example.com");
+    const input = packageList(files, { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", builds });
+    const out = answer(input);
+    expect(out.exitCode).toBe(1);
+    expect(codes(out.results)).toEqual(["builds-invalid"]);
+    expect(out.files).toEqual(filesOf(input));
+  });
+});
+
+describe("policies", () => {
+  const invalid = (policy: string) => {
+    const files = fixturePackage();
+    files[POLICY] = policy;
+    return answer(packageList(files));
+  };
+
+  test("each problem of an overlay's policy is an error naming its file, object and field; the overlay is not rendered", () => {
+    const files = fixturePackage();
+    files[POLICY] = files[POLICY]!.replace("requirePinnedSha: true", "requirePinnedSha: yes\n  colour: blue");
+    files["overlays/prod/ingress.yaml"] = files["overlays/prod/ingress.yaml"]!.replaceAll("shop.example.com", "store.example.com");
+    const input = packageList(files);
+    const out = answer(input);
+    expect(out.exitCode).toBe(1);
+    const where = { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", name: "prod" };
+    expect(out.results).toEqual(expect.arrayContaining([
+      { severity: "error", tags: { code: "policy-invalid" }, message: "invalid DeployPolicy: unknown field", resourceRef: where,
+        field: { path: "spec.colour" }, file: { path: POLICY } },
+      { severity: "error", tags: { code: "policy-invalid" }, message: "invalid DeployPolicy: expected boolean", resourceRef: where,
+        field: { path: "spec.requirePinnedSha" }, file: { path: POLICY } },
+    ]));
+    expect(out.results).toHaveLength(2);
+    expect(out.files).toEqual(filesOf(input));
+  });
+
+  test("a policy without a name is named by an empty name", () => {
+    const out = invalid("apiVersion: fn.ecom.ekenheim.dev/v1alpha1\nkind: DeployPolicy\nspec: {}\n");
+    expect(out.results).toEqual([{
+      severity: "error", tags: { code: "policy-invalid" }, message: "invalid DeployPolicy: expected string",
+      resourceRef: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", name: "" },
+      field: { path: "metadata.name" }, file: { path: POLICY },
+    }]);
+  });
+
+  test("in plugin mode a policy problem names the functionConfig, with no file", () => {
+    const input = readFileSync(join(FIXTURES, "build-drift", "input.yaml"), "utf8").replace("requirePinnedSha: true", "requirePinnedSha: 1");
+    const out = answer(input);
+    expect(out.exitCode).toBe(1);
+    expect(out.results).toEqual([{
+      severity: "error", tags: { code: "policy-invalid" }, message: "invalid DeployPolicy: expected boolean",
+      resourceRef: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", name: "prod" },
+      field: { path: "spec.requirePinnedSha" },
+    }]);
+    expect(out.files).toEqual(filesOf(input));
+  });
+});
+
+describe("overlays the composition does not model", () => {
+  const OVERLAY = "overlays/prod/kustomization.yaml";
+  const JOB = "overlays/prod/derived/migration-job.yaml";
+  // A generator is kustomize's to run; a new tag makes the derived Job name change.
+  const unmodelled = (naming: string) => {
+    const files = fixturePackage();
+    files[OVERLAY] = `${files[OVERLAY]!.replaceAll('"b60245b"', '"c0ffee1"')}${naming}configMapGenerator:\n  - name: extra\n    literals: [A=b]\n`;
+    return files;
+  };
+  const buildsConfig = (builds: Record<string, string>) => ({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds });
+
+  test("without a build the overlay is refused, saying to run render", () => {
+    const out = answer(packageList(unmodelled("")));
+    expect(out.exitCode).toBe(1);
+    expect(out.results).toEqual([{
+      severity: "error", tags: { code: "not-modelled" }, file: { path: OVERLAY }, field: { path: "configMapGenerator" },
+      message: expect.stringContaining("`configMapGenerator` is not modelled by the function's own composition of overlays; run `npm run render`"),
+    }]);
+  });
+
+  test.each([
+    ["no prefix or suffix", "", "c0ffee1"],
+    ["a prefix and a suffix", "namePrefix: shop-\nnameSuffix: -eu\n", "c0ffee1"],
+    // The suffix comes after the tag and is no part of it, even where the tag ends the same way.
+    ["a suffix the tag ends with", "nameSuffix: -rc1\n", "v2-rc1"],
+  ])("with its real build the overlay is derived from it; with %s the Job is named as the overlay's files write it", (_what, naming, tag) => {
+    const files = unmodelled(naming);
+    files[OVERLAY] = files[OVERLAY]!.replaceAll('"c0ffee1"', `"${tag}"`);
+    files[POLICY] = files[POLICY]!.replace("requirePinnedSha: true", "requirePinnedSha: false");
+    const out = answer(packageList(files, buildsConfig({ "overlays/prod": buildOf(files, "overlays/prod") })));
+    expect(out.results).toEqual([]);
+    expect(parse(out.files.get(JOB)![0]!).metadata.name).toBe(`medusa-migrate-${tag}`);
+  });
+
+  test("a build given for an overlay whose files have errors does not hide them", () => {
+    const files = fixturePackage();
+    files["base/kustomization.yaml"] += "configMapGenerator:\n  - name: extra\n    literals: [A=b]\n";
+    files["overlays/prod/ingress.yaml"] = files["overlays/prod/ingress.yaml"]!.replaceAll("admin.example.com", "ops.example.com");
+    const build = buildOf(files, "overlays/prod");
+    files[OVERLAY] = files[OVERLAY]!.replace("  - ../../base\n", "  - ../../base\n  - missing.yaml\n");
+    const input = packageList(files, buildsConfig({ "overlays/prod": build }));
+    const out = answer(input);
+    expect(out.exitCode).toBe(1);
+    // The base's generator is kustomize's to run, so the function composes an empty base: nothing for the overlay's patches to match.
+    expect(new Set(codes(out.results))).toEqual(new Set(["resource-missing", "patch-no-match"]));
+    expect(out.files).toEqual(filesOf(input));
+  });
+
+  test("a build is used only for its own overlay", () => {
+    const files = unmodelled("");
+    const out = answer(packageList(files, buildsConfig({ "overlays/staging": "" })));
+    expect(codes(out.results)).toEqual(["not-modelled"]);
+  });
+});
+
+describe("plugin mode", () => {
+  const input = (fixture: string) => readFileSync(join(FIXTURES, fixture, "input.yaml"), "utf8");
+
+  test("a build with errors is reported and left as it came, stale values and all", () => {
+    const stale = input("build-drift").replace(/(name: storefront\n(?:.*\n)*?\s+requests:\n(?:.*\n)*?\s+memory: )\S+/, "$14Gi");
+    const out = answer(stale);
+    expect(out.exitCode).toBe(1);
+    expect(codes(out.results)).toEqual(["resources-request-above-limit"]);
+    expect(out.files).toEqual(filesOf(stale));
+  });
+
+  test("a StatefulSet in the build is checked like any workload", () => {
+    const statefulSet = [
+      "- apiVersion: apps/v1", "  kind: StatefulSet", "  metadata:", "    name: postgres", "    namespace: ecom-prod", "  spec:",
+      "    selector:", "      matchLabels:", "        app: postgres", "    serviceName: postgres", "    template:", "      metadata:", "        labels:",
+      "          app: postgres", "      spec:", "        containers:", "        - image: postgres:16.4", "          name: postgres", "",
+    ].join("\n");
+    const out = answer(input("build-rendered").replace(/^functionConfig:/m, `${statefulSet}functionConfig:`));
+    expect(out.exitCode).toBe(1);
+    expect(out.results).toContainEqual(expect.objectContaining({
+      severity: "error", tags: { code: "resources-missing" },
+      resourceRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "postgres", namespace: "ecom-prod" },
+    }));
+  });
+});
