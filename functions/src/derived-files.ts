@@ -90,7 +90,8 @@ function checkListed(index: PackageIndex, overlay: string): Result[] {
   const kItem = index.kustomization(overlay);
   if (!kItem) return [];
   const components: unknown[] = kItem.object().components ?? [];
-  if (components.some((c) => posix.normalize(String(c)) === DERIVED_COMPONENT)) return [];
+  // kustomize reads `derived`, `./derived` and `derived/` as the same directory.
+  if (components.some((c) => posix.normalize(`${String(c)}/`) === `${DERIVED_COMPONENT}/`)) return [];
   return [error("derived-not-listed", `components must list ${DERIVED_COMPONENT} (the function's component in ${posix.join(overlay, DERIVED_COMPONENT)}/), or the derived values never reach the build`, {
     file: kItem.path!, field: "components",
   })];
