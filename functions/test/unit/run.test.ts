@@ -228,4 +228,33 @@ describe("plugin mode", () => {
       resourceRef: { apiVersion: "apps/v1", kind: "StatefulSet", name: "postgres", namespace: "ecom-prod" },
     }));
   });
+
+  const RESOURCES = "          resources: {limits: {cpu: \"1\", memory: 1Gi}, requests: {cpu: 250m, memory: 512Mi}}\n";
+
+  test("the medusa container is the one named medusa, wherever it stands in its pod", () => {
+    const rendered = input("build-rendered");
+    const withSidecar = rendered.replace("        containers:\n        - envFrom:\n          - configMapRef:\n              name: medusa-config\n",
+      `        containers:\n        - image: ghcr.io/example/log-shipper:2.0\n          name: log-shipper\n${RESOURCES}` +
+      "        - envFrom:\n          - configMapRef:\n              name: medusa-config\n");
+    expect(withSidecar).not.toBe(rendered);
+    const out = answer(withSidecar);
+    expect(out.results).toEqual([]);
+    expect(out.files).toEqual(filesOf(withSidecar));
+  });
+
+  test("a workload of another kind labelled app=medusa is not the medusa Deployment", () => {
+    const cronJob = [
+      "- apiVersion: batch/v1", "  kind: CronJob", "  metadata:", "    name: medusa-cleanup", "    namespace: ecom-prod", "  spec:",
+      "    schedule: '0 3 * * *'", "    jobTemplate:", "      spec:", "        template:", "          metadata:", "            labels:",
+      "              app: medusa", "          spec:", "            restartPolicy: OnFailure", "            imagePullSecrets:",
+      "            - name: ghcr-credentials", "            containers:", "            - image: ghcr.io/ekenheim/ecom/medusa:1111111",
+      "              name: medusa", RESOURCES.replace(/^ {10}/, "              ").trimEnd(), "",
+    ].join("\n");
+    const rendered = input("build-rendered");
+    const withCronJob = rendered.replace(/^- apiVersion: apps\/v1\n {2}kind: Deployment\n/m, `${cronJob}$&`);
+    expect(withCronJob).not.toBe(rendered);
+    const out = answer(withCronJob);
+    expect(out.results).toEqual([]);
+    expect(out.files).toEqual(filesOf(withCronJob));
+  });
 });
