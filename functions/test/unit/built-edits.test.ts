@@ -51,4 +51,56 @@ describe("applyToBuild", () => {
     const out = parse(writeResourceList(items, []));
     expect(out.items.find((o: any) => o.metadata.name === "medusa-config").data).toMatchObject({ STORE_CORS: "https://shop.example.com", DB_NAME: "medusa" });
   });
+
+  const NO_CONFIGMAP = (role: string, keys: string) => ({
+    severity: "error", tags: { code: "build-no-configmap" },
+    message: `no ConfigMap that the ${role} Deployment loads with envFrom carries ${keys}, so the derived values reach nothing that is deployed: ` +
+      "list the overlay's derived/ files in its patches and run `npm run render` and commit, so plain kustomize and Flux build the same",
+  });
+  const STOREFRONT_KEYS = "NEXT_PUBLIC_BASE_URL, MEDUSA_BACKEND_URL";
+  const pod = (items: ReturnType<typeof built>, role: string) =>
+    items.find((i) => i.kind === "Deployment" && i.name === role)!.object().spec.template.spec;
+  const apply = (items: ReturnType<typeof built>) => applyToBuild(items, derive(builtView(items), policy()));
+
+  test("a Deployment that loads its ConfigMap only through env, not envFrom, gets no derived values: an error", () => {
+    const items = built("ecom-prod", "https://shop.example.com");
+    const c = pod(items, "storefront").containers[0];
+    delete c.envFrom;
+    c.env = [{ name: "MEDUSA_BACKEND_URL", valueFrom: { configMapKeyRef: { name: "storefront-config", key: "MEDUSA_BACKEND_URL" } } }];
+    expect(apply(items).filter((r) => r.severity === "error")).toEqual([NO_CONFIGMAP("storefront", STOREFRONT_KEYS)]);
+  });
+
+  test("a Secret of the ConfigMap's name loaded with envFrom does not count", () => {
+    const items = built("ecom-prod", "https://shop.example.com");
+    pod(items, "medusa").containers[0].envFrom = [{ secretRef: { name: "medusa-config" } }];
+    expect(apply(items).filter((r) => r.severity === "error"))
+      .toEqual([NO_CONFIGMAP("medusa", "STORE_CORS, ADMIN_CORS, AUTH_CORS, BACKEND_URL, STOREFRONT_URL")]);
+  });
+
+  test("of the ConfigMaps a Deployment loads, the one with its derived keys gets the values", () => {
+    const items = built("ecom-prod", "https://shop.example.com");
+    pod(items, "storefront").containers[0].envFrom = [{ configMapRef: { name: "medusa-config" } }, { configMapRef: { name: "storefront-config" } }];
+    pod(items, "medusa").containers[0].envFrom = [{ configMapRef: { name: "storefront-config" } }, { configMapRef: { name: "medusa-config" } }];
+    const results = apply(items);
+    expect(results.filter((r) => r.severity === "error")).toEqual([]);
+    expect(results.filter((r) => r.resourceRef?.kind === "ConfigMap")).toEqual([]);
+  });
+
+  test("a ConfigMap without the derived keys is not the one, even when loaded", () => {
+    const items = built("ecom-prod", "https://shop.example.com");
+    const storefrontConfig = items.find((i) => i.name === "storefront-config")!.object();
+    delete storefrontConfig.data.MEDUSA_BACKEND_URL;
+    expect(apply(items).filter((r) => r.severity === "error")).toEqual([NO_CONFIGMAP("storefront", STOREFRONT_KEYS)]);
+  });
+
+  test("a derived key the ConfigMap lacks is added, and the warning says it was empty", () => {
+    const items = built("ecom-prod", "https://shop.example.com");
+    delete items.find((i) => i.name === "medusa-config")!.object().data.AUTH_CORS;
+    const results = apply(items);
+    expect(results.find((r) => r.field?.path === "data.AUTH_CORS")).toMatchObject({
+      severity: "warning", message: expect.stringMatching(/^was "", derived "https:\/\/admin\.example\.com,https:\/\/shop\.example\.com": /),
+    });
+    const out = parse(writeResourceList(items, []));
+    expect(out.items.find((o: any) => o.metadata.name === "medusa-config").data.AUTH_CORS).toBe("https://admin.example.com,https://shop.example.com");
+  });
 });

@@ -124,6 +124,7 @@ describe("policies", () => {
         field: { path: "spec.requirePinnedSha" }, file: { path: POLICY } },
     ]));
     expect(out.results).toHaveLength(2);
+    expect(out.stderr).toContain(`[error] policy-invalid: ${POLICY}: DeployPolicy prod: spec.colour: invalid DeployPolicy: unknown field\n`);
     expect(out.files).toEqual(filesOf(input));
   });
 
