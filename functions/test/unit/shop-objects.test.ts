@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { containersOf, isMigrationJob, podReferences, podSpecOf, SHORT_SHA, unreadVolumes } from "../../src/shop-objects.ts";
+import { containersOf, isMigrationJob, podLabels, podReferences, podSpecOf, SHORT_SHA, unreadVolumes } from "../../src/shop-objects.ts";
 
 const podSpec = {
   imagePullSecrets: [{ name: "pull" }],
@@ -25,6 +25,10 @@ describe("pod specs", () => {
   test.each([
     ["Pod", { kind: "Pod", spec: podSpec }, "spec"],
     ["Deployment", deployment, "spec.template.spec"],
+    ["StatefulSet", { kind: "StatefulSet", spec: { template: { spec: podSpec } } }, "spec.template.spec"],
+    ["DaemonSet", { kind: "DaemonSet", spec: { template: { spec: podSpec } } }, "spec.template.spec"],
+    ["ReplicaSet", { kind: "ReplicaSet", spec: { template: { spec: podSpec } } }, "spec.template.spec"],
+    ["ReplicationController", { kind: "ReplicationController", spec: { template: { spec: podSpec } } }, "spec.template.spec"],
     ["Job", { kind: "Job", spec: { template: { spec: podSpec } } }, "spec.template.spec"],
     ["CronJob", { kind: "CronJob", spec: { jobTemplate: { spec: { template: { spec: podSpec } } } } }, "spec.jobTemplate.spec.template.spec"],
   ])("a %s keeps its pod spec at %s", (_kind, o, path) => {
@@ -34,7 +38,18 @@ describe("pod specs", () => {
   test("objects that run no containers have none", () => {
     expect(podSpecOf({ kind: "ConfigMap" })).toBeUndefined();
     expect(podSpecOf({ kind: "Deployment", spec: {} })).toBeUndefined();
+    expect(podSpecOf({ kind: "Deployment", spec: { template: { metadata: { labels: { app: "a" } } } } })).toBeUndefined();
+    expect(podSpecOf({ kind: "CronJob", spec: { jobTemplate: { spec: {} } } })).toBeUndefined();
+    expect(podSpecOf({ kind: "CronJob", spec: { template: { spec: podSpec } } })).toBeUndefined();
     expect(containersOf({ kind: "Service", spec: {} })).toEqual([]);
+  });
+
+  test("a workload's pod labels are its template's; objects without a template have none", () => {
+    const labels = { app: "medusa", tier: "api" };
+    expect(podLabels({ kind: "Deployment", spec: { template: { metadata: { labels }, spec: podSpec } } })).toEqual(labels);
+    expect(podLabels({ kind: "CronJob", spec: { jobTemplate: { spec: { template: { metadata: { labels }, spec: podSpec } } } } })).toEqual(labels);
+    expect(podLabels({ kind: "Deployment", spec: { template: { spec: podSpec } } })).toEqual({});
+    expect(podLabels({ kind: "Service", spec: { selector: labels } })).toEqual({});
   });
 
   test("init containers come first, each with its field path", () => {
@@ -93,4 +108,46 @@ describe("the migration Job", () => {
 test("a pinned tag is a 7-character lower-case hex short SHA", () => {
   expect(["b60245b", "0000000"].every((t) => SHORT_SHA.test(t))).toBe(true);
   expect(["B60245B", "b60245", "b60245b0", "latest", "20250101-120000"].some((t) => SHORT_SHA.test(t))).toBe(false);
+});
+
+describe("what a pod names, in detail", () => {
+  const refs = (spec: object) => podReferences({ kind: "Pod", spec });
+
+  test("the deprecated serviceAccount counts when serviceAccountName is unset", () => {
+    expect(refs({ serviceAccount: "legacy", containers: [] })).toEqual([
+      { kind: "ServiceAccount", name: "legacy", via: "serviceAccountName", from: "serviceAccount", field: "spec.serviceAccount", optional: false },
+    ]);
+    expect(refs({ serviceAccountName: "runner", serviceAccount: "legacy", containers: [] }).map((r) => r.name)).toEqual(["runner"]);
+  });
+
+  test("optional volume sources and env keys are marked, each with the field of its name", () => {
+    expect(refs({
+      volumes: [
+        { name: "a", configMap: { name: "cm", optional: true } },
+        { name: "b", secret: { secretName: "sec", optional: true } },
+        { name: "c", projected: { sources: [{ configMap: { name: "pcm", optional: true } }, { secret: { name: "psec", optional: true } }] } },
+      ],
+      initContainers: [{ name: "init", env: [
+        { name: "X", valueFrom: { configMapKeyRef: { name: "xcm", key: "x", optional: true } } },
+        { name: "Y", valueFrom: { secretKeyRef: { name: "ysec", key: "y", optional: true } } },
+      ] }],
+      containers: [{ name: "app", envFrom: [{ configMapRef: { name: "efcm", optional: true } }] }],
+    })).toEqual([
+      { kind: "ConfigMap", name: "cm", via: "volume", from: "volume a", field: "spec.volumes[0].configMap.name", optional: true },
+      { kind: "Secret", name: "sec", via: "volume", from: "volume b", field: "spec.volumes[1].secret.secretName", optional: true },
+      { kind: "ConfigMap", name: "pcm", via: "volume", from: "volume c", field: "spec.volumes[2].projected.sources[0].configMap.name", optional: true },
+      { kind: "Secret", name: "psec", via: "volume", from: "volume c", field: "spec.volumes[2].projected.sources[1].secret.name", optional: true },
+      { kind: "ConfigMap", name: "xcm", via: "env", from: "initContainer init env X", field: "spec.initContainers[0].env[0].valueFrom.configMapKeyRef.name", optional: true, key: "x" },
+      { kind: "Secret", name: "ysec", via: "env", from: "initContainer init env Y", field: "spec.initContainers[0].env[1].valueFrom.secretKeyRef.name", optional: true, key: "y" },
+      { kind: "ConfigMap", name: "efcm", via: "envFrom", from: "container app envFrom", field: "spec.containers[0].envFrom[0].configMapRef.name", optional: true },
+    ]);
+  });
+
+  test("a reference without a name names nothing", () => {
+    expect(refs({
+      imagePullSecrets: [{}],
+      volumes: [{ name: "a", configMap: {} }],
+      containers: [{ name: "app", envFrom: [{ configMapRef: {} }], env: [{ name: "X", valueFrom: { secretKeyRef: { key: "x" } } }] }],
+    })).toEqual([]);
+  });
 });
