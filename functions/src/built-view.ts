@@ -11,7 +11,7 @@ export const READ_KINDS = new Set([
 ]);
 
 export function builtView(items: readonly Item[]): OverlayView {
-  return viewOfBuild(items.filter((i) => READ_KINDS.has(i.kind)).map((i) => i.object() as KubeObject), "kustomize build");
+  return viewOfBuild(items.map((i) => i.object() as KubeObject), "kustomize build");
 }
 
 /** A view of objects a real `kustomize build` emitted: composed already, no source files known. */

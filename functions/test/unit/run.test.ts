@@ -258,4 +258,13 @@ describe("plugin mode", () => {
     expect(out.results).toEqual([]);
     expect(out.files).toEqual(filesOf(withCronJob));
   });
+
+  test("findings about the whole build name it as the kustomize build", () => {
+    const rendered = input("build-rendered");
+    const jobAt = rendered.indexOf("- apiVersion: batch/v1\n  kind: Job\n");
+    const withoutJob = rendered.slice(0, jobAt) + rendered.slice(rendered.indexOf("\n- apiVersion:", jobAt) + 1);
+    const out = answer(withoutJob);
+    expect(out.exitCode).toBe(1);
+    expect(out.results).toEqual([{ severity: "error", tags: { code: "job-count" }, message: "kustomize build: expected exactly one medusa-migrate Job, found 0" }]);
+  });
 });
