@@ -16,12 +16,13 @@ export function tlsCoverage(tlsHosts: readonly string[], host: string): Coverage
     if (!entry.startsWith("*.")) continue;
     const rest = entry.slice(1);
     if (!name.endsWith(rest)) continue;
-    const label = name.slice(0, -rest.length);
+    // As the rule spells it: Flux variable names are case-sensitive, and the message names the variable.
+    const label = host.slice(0, -rest.length);
     // Flux substitutes the variable later; it may hold dots, and then one label becomes several.
     if (FLUX_VAR.test(label)) {
       return { problem: `the TLS host "${entry}" covers "${host}" only if ${label} holds no dot after Flux substitutes it: list "${host}" in tls itself` };
     }
-    if (LABEL.test(label)) return { covered: true };
+    if (LABEL.test(label.toLowerCase())) return { covered: true };
   }
   return { covered: false };
 }

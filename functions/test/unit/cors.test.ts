@@ -1,7 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { deriveCors } from "../../src/cors.ts";
+import { error } from "../../src/results.ts";
 import { TWO_HOSTS, ingress, policy, service, shop, view } from "./helpers.ts";
 
+const INGRESS_REF = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", name: "ecom-ingress" };
 const derive = (objects = shop(), p = policy(), opts = {}) => deriveCors(view(objects, opts), p);
 
 function values(objects = shop(), p = policy(), opts = {}) {
@@ -205,4 +207,138 @@ describe("deriveCors", () => {
     svc.spec.ports = [{ name: "a", port: 80, targetPort: 8080 }, { name: "b", port: 81, targetPort: 8081 }];
     expect(derive(objects).results.map((r) => r.field?.path)).toEqual(["spec.ports"]);
   });
+});
+
+describe("deriveCors: what it refuses, in the words a user reads", () => {
+  const withRules = (rules: unknown[]) => {
+    const objects = shop();
+    objects.find((o) => o.kind === "Ingress")!.spec.rules = rules;
+    return objects;
+  };
+  const rule = (host: unknown, svc = "medusa") => ({ ...(host === undefined ? {} : { host }), http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: svc, port: { number: 9000 } } } }] } });
+  const shopRule = rule("shop.example.com", "storefront");
+  const label = (n: number, last = "example.com") => `${"a".repeat(n - last.length - 1)}.${last}`;
+
+  test.each([
+    ["a one-letter label", "a.example.com"],
+    ["a dash inside a label", "my-shop.example.com"],
+    ["digits", "shop1.example2.com"],
+    ["two Flux variables", "${APP}.${SECRET_DOMAIN}"],
+    ["253 characters", label(253)],
+  ])("a host with %s is accepted", (_, host) => {
+    expect(values(withRules([shopRule, rule(host)])).medusa.BACKEND_URL).toBe(`http://${host}`);
+  });
+
+  test.each([
+    ["254 characters", label(254)],
+    ["a label ending in a dash", "shop-.example.com"],
+    ["a label starting with a dash", "-shop.example.com"],
+    ["an empty label", "shop..example.com"],
+    ["a trailing dot", "admin.example.com."],
+    ["a port", "admin.example.com:443"],
+    ["a half-written Flux variable", "admin.${SECRET-DOMAIN}"],
+  ])("a host with %s is not a DNS name", (_, host) => {
+    const out = derive(withRules([shopRule, rule(host)]));
+    expect(out.results).toEqual([error("ingress-host", `rule 1 has the host "${host}", which is not a lowercase DNS name`, { ref: INGRESS_REF, field: "spec.rules[1].host" })]);
+  });
+
+  test.each([
+    [undefined, "rule 1 has no host: every rule needs the public hostname that CORS must allow"],
+    [7, "rule 1 has no host: every rule needs the public hostname that CORS must allow"],
+    ["*.example.com", 'rule 1 has the wildcard host "*.example.com": CORS needs concrete origins, list each hostname'],
+  ])("the host %j is refused with its reason", (host, message) => {
+    expect(derive(withRules([shopRule, rule(host)])).results).toEqual([error("ingress-host", message, { ref: INGRESS_REF, field: "spec.rules[1].host" })]);
+  });
+
+  test("a missing Service or Ingress is named with the overlay", () => {
+    expect(derive(shop().filter((o) => o.kind !== "Service")).results.map((r) => r.message)).toEqual([
+      "overlays/test: no Service selects app=medusa, so the medusa hosts cannot be told apart",
+      "overlays/test: no Service selects app=storefront, so the storefront hosts cannot be told apart",
+    ]);
+    expect(derive(shop().filter((o) => o.kind !== "Ingress")).results).toEqual([
+      error("cors-no-ingress", "overlays/test: no Ingress, so there are no hosts to derive CORS from"),
+    ]);
+  });
+
+  test("each Ingress must route to both apps, and the one that does not is named with its file", () => {
+    const adminOnly = ingress([TWO_HOSTS[1]!], [], "admin-ingress");
+    const v = view([...shop(), adminOnly]);
+    v.fileOf = (node, field) => (node === adminOnly.spec && field === "rules" ? "overlays/prod/admin-ingress.yaml" : undefined);
+    expect(deriveCors(v, policy()).results).toEqual([error(
+      "cors-no-route", "routes nothing to the storefront Service; both the shop and the admin need a host",
+      { ref: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", name: "admin-ingress" }, field: "spec.rules", file: "overlays/prod/admin-ingress.yaml" },
+    )]);
+  });
+
+  test("rules without http, backends that are not Services and absent lists count for nothing", () => {
+    const objects = withRules([null, { host: "static.example.com" }, { host: "files.example.com", http: { paths: [{ path: "/", backend: { resource: { kind: "Bucket", name: "b" } } }] } }, shopRule, rule("admin.example.com")]);
+    expect(derive(objects).results.map((r) => r.message)).toEqual(["rule 0 has no host: every rule needs the public hostname that CORS must allow"]);
+    const tolerant = withRules([{ host: "static.example.com" }, { host: "files.example.com", http: { paths: null } }, shopRule, rule("admin.example.com")]);
+    tolerant.find((o) => o.kind === "Ingress")!.spec.tls = null;
+    expect(values(tolerant).medusa.ADMIN_CORS).toBe("http://admin.example.com,http://shop.example.com");
+    const noTlsHosts = shop();
+    noTlsHosts.find((o) => o.kind === "Ingress")!.spec.tls = [{ secretName: "tls" }];
+    expect(values(noTlsHosts).medusa.BACKEND_URL).toBe("http://admin.example.com");
+  });
+
+  test("an Ingress with no rules at all routes to neither app", () => {
+    const objects = shop();
+    objects.find((o) => o.kind === "Ingress")!.spec.rules = null;
+    expect(derive(objects).results.map((r) => `${r.field?.path}: ${r.message}`)).toEqual([
+      "spec.rules: routes nothing to the medusa Service; both the shop and the admin need a host",
+      "spec.rules: routes nothing to the storefront Service; both the shop and the admin need a host",
+    ]);
+  });
+
+  test("fields of the wrong shape say what they got", () => {
+    const objects = shop();
+    const ing = objects.find((o) => o.kind === "Ingress")!;
+    ing.spec.tls = [{ hosts: "shop.example.com" }];
+    ing.spec.rules[0].http.paths[0].backend.service.name = 7;
+    expect(derive(objects).results).toEqual([
+      error("field-shape", 'must be a list, got "shop.example.com"', { ref: INGRESS_REF, field: "spec.tls[0].hosts" }),
+      error("field-shape", "is 7, not a Service name", { ref: INGRESS_REF, field: "spec.rules[0].http.paths[0].backend.service.name" }),
+      error("cors-no-route", "routes nothing to the storefront Service; both the shop and the admin need a host", { ref: INGRESS_REF, field: "spec.rules" }),
+    ]);
+  });
+
+  test.each([
+    ["shop.*.com", 'TLS host "shop.*.com" has a wildcard other than one leading "*." label, which no Ingress controller matches'],
+    ["*.*.example.com", 'TLS host "*.*.example.com" has a wildcard other than one leading "*." label, which no Ingress controller matches'],
+    ["", 'TLS host is "", not a host name'],
+    [null, "TLS host is null, not a host name"],
+  ])("the TLS host %j is refused at its index", (host, message) => {
+    expect(derive(shop({ tls: ["shop.example.com", host as string] })).results).toEqual([error("tls-host", message, { ref: INGRESS_REF, field: "spec.tls[0].hosts[1]" })]);
+  });
+
+  test("a wildcard TLS host over a Flux variable is refused with the fix", () => {
+    const out = derive(shop({ rules: [{ host: "${SHOP}.example.com", paths: [["/", "storefront"]] }, TWO_HOSTS[1]!], tls: ["*.example.com"] }));
+    expect(out.results).toEqual([error("tls-flux-wildcard",
+      'the TLS host "*.example.com" covers "${SHOP}.example.com" only if ${SHOP} holds no dot after Flux substitutes it: list "${SHOP}.example.com" in tls itself',
+      { ref: INGRESS_REF, field: "spec.rules[0].host" })]);
+  });
+
+  const withMedusaPorts = (ports: unknown[]) => {
+    const objects = shop();
+    objects.find((o) => o.kind === "Service" && o.metadata!.name === "medusa")!.spec.ports = ports;
+    return objects;
+  };
+
+  test.each([
+    [[{ port: 8080, targetPort: 8080 }], 8080],
+    [[{ port: 1, targetPort: 9000 }], 1],
+    [[{ port: 65535, targetPort: 9000 }], 65535],
+    [[{ port: 80, targetPort: 8080 }, { port: 81, targetPort: 9000 }], 81],
+  ])("the medusa Service ports %j give port %d", (ports, port) => {
+    expect(values(withMedusaPorts(ports)).storefront.MEDUSA_BACKEND_URL).toBe(`http://medusa:${port}`);
+  });
+
+  test.each([[[]], [[{ port: 0, targetPort: 9000 }]], [[{ port: 65536, targetPort: 9000 }]], [[{ port: "80", targetPort: 9000 }]], [[{ port: 80.5 }]]])(
+    "the medusa Service ports %j name no port",
+    (ports) => {
+      expect(derive(withMedusaPorts(ports)).results).toEqual([error("service-port",
+        "has no port that targets 9000 and not exactly one port, so MEDUSA_BACKEND_URL has no port to name",
+        { ref: { apiVersion: "v1", kind: "Service", name: "medusa" }, field: "spec.ports" })]);
+    },
+  );
 });
