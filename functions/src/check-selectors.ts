@@ -4,15 +4,16 @@ import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
 import { podTemplates, sameNamespace } from "./pod-templates.ts";
 import { type Result, error } from "./results.ts";
 
-const SELECTOR_FIELD: Record<string, string> = { PodDisruptionBudget: "selector", NetworkPolicy: "podSelector" };
+// A Map, not an object literal: a kind such as "constructor" must not find Object.prototype's members.
+const SELECTOR_FIELD = new Map<string | undefined, string>([["PodDisruptionBudget", "selector"], ["NetworkPolicy", "podSelector"]]);
 
 /** Every PodDisruptionBudget and NetworkPolicy selects at least one pod template of the output. */
 export function checkSelectors(view: OverlayView): Result[] {
   const templates = podTemplates(view.objects);
   return view.objects
-    .filter((o) => (o.kind ?? "") in SELECTOR_FIELD)
     .flatMap((o: KubeObject) => {
-      const key = SELECTOR_FIELD[o.kind!]!;
+      const key = SELECTOR_FIELD.get(o.kind);
+      if (!key) return [];
       const selector = o.spec?.[key] as LabelSelector | undefined;
       const where = { ref: refOf(o), field: `spec.${key}`, ...fileWhere(view, o, fieldOf(o.spec, key)) };
       if (!selector) return [error("selector-invalid", `has no spec.${key}`, where)];
