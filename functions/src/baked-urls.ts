@@ -21,7 +21,8 @@ const hostOf = (origin: string) => origin.replace(/^https?:\/\//, "");
  */
 export function checkBakedUrls(view: OverlayView, policy: Policy, origins: Origins): Result[] {
   const results: Result[] = [];
-  const ingress = view.objects.find((o) => o.kind === "Ingress");
+  // The origins were derived from an Ingress, so there is one to name.
+  const ingress = view.objects.find((o) => o.kind === "Ingress")!;
   for (const { image, arg, servedBy, breaks } of CHECKS) {
     const baked: string | undefined = (policy.bakedUrls[image] as Record<string, string | undefined> | undefined)?.[arg];
     if (baked === undefined || origins[servedBy].includes(baked)) continue;
@@ -33,7 +34,7 @@ export function checkBakedUrls(view: OverlayView, policy: Policy, origins: Origi
       `the Ingress serves the ${servedBy === "medusa" ? "backend and admin" : "storefront"} at ${served}, but ${ref} was built with ${arg}=${baked} ` +
       `(policy ${policy.name}, spec.bakedUrls.${image}.${arg}): ${breaks}. Rebuild the image with ${arg}=${origins[servedBy][0]} and pin its tag, ` +
       `then update spec.bakedUrls; or change the host back to ${hostOf(baked)}`,
-      ingress ? { ref: refOf(ingress), field: "spec.rules", ...rulesFile(view, ingress) } : {},
+      { ref: refOf(ingress), field: "spec.rules", ...rulesFile(view, ingress) },
     ));
   }
   return results;

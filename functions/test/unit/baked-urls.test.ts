@@ -60,4 +60,19 @@ describe("checkBakedUrls", () => {
       expect.stringContaining("BACKEND_URL=https://admin.${SECRET_DOMAIN}"),
     ]);
   });
+
+  test("without the Deployment the image is named by its role, and the finding names the file that set the rules", () => {
+    const objects = shop({ rules: rules("shop.example.com", "api.example.com"), tls: [] }).filter((o) => !(o.kind === "Deployment" && o.metadata!.name === "medusa"));
+    const ing = objects.find((o) => o.kind === "Ingress")!;
+    const v = view(objects);
+    v.fileOf = (node, field) => (node === ing.spec && field === "rules" ? "overlays/prod/ingress.yaml" : undefined);
+    const p = policy({ bakedUrls: { medusa: { BACKEND_URL: "http://api.example.com:8080" } } });
+    expect(checkBakedUrls(v, p, deriveCors(v, p).origins!)).toEqual([{
+      severity: "error", tags: { code: "baked-url" },
+      resourceRef: { apiVersion: "networking.k8s.io/v1", kind: "Ingress", name: "ecom-ingress" }, field: { path: "spec.rules" }, file: { path: "overlays/prod/ingress.yaml" },
+      message: "the Ingress serves the backend and admin at api.example.com, but the medusa image was built with BACKEND_URL=http://api.example.com:8080 " +
+        "(policy test, spec.bakedUrls.medusa.BACKEND_URL): the admin UI would call that backend and its login fail. " +
+        "Rebuild the image with BACKEND_URL=http://api.example.com and pin its tag, then update spec.bakedUrls; or change the host back to api.example.com:8080",
+    }]);
+  });
 });
