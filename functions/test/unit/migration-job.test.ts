@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { planMigrationJob } from "../../src/migration-job.ts";
-import { migrationJob, policy, shop, view } from "./helpers.ts";
+import { container, migrationJob, policy, shop, view } from "./helpers.ts";
 
 const pinned = policy({ requirePinnedSha: true });
 const plan = (objects = shop(), p = policy(), opts = {}) => planMigrationJob(view(objects, opts), p);
@@ -33,6 +33,9 @@ describe("planMigrationJob", () => {
     [`${MEDUSA}:20260223-143012`, 'has the tag "20260223-143012"'],
     [`${MEDUSA}:B60245B`, 'has the tag "B60245B"'],
     [`${MEDUSA}:b60245`, 'has the tag "b60245"'],
+    // Seven hex characters at either end of a longer tag are not a short SHA.
+    [`${MEDUSA}:release-b60245b`, 'has the tag "release-b60245b"'],
+    [`${MEDUSA}:b60245b-rc1`, 'has the tag "b60245b-rc1"'],
     [MEDUSA, "has no tag"],
     [`${MEDUSA}@sha256:0123456789abcdef`, "is pinned by digest only"],
   ])("the pinned-SHA policy refuses %s", (image, why) => {
@@ -106,5 +109,87 @@ describe("planMigrationJob", () => {
   test("a Job whose name merely contains medusa-migrate as a substring is not the migration Job", () => {
     const out = plan([...shop(), migrationJob("notmedusa-migrator", `${MEDUSA}:b60245b`)]);
     expect(out.results).toEqual([]);
+  });
+});
+
+describe("planMigrationJob: which container and what the messages say", () => {
+  test("the medusa container is the one named medusa, wherever it stands among the containers", () => {
+    const objects = shop({ medusaImage: `${MEDUSA}:c0ffee1` });
+    const medusa = objects.find((o) => o.kind === "Deployment" && o.metadata!.name === "medusa")!;
+    medusa.spec.template.spec.containers.unshift(container("proxy", "envoyproxy/envoy:v1.31"));
+    const out = plan(objects, pinned);
+    expect(out.results).toEqual([]);
+    expect(out.plan!.name).toBe("medusa-migrate-c0ffee1");
+    medusa.spec.template.spec.containers[1].image = `${MEDUSA}:latest`;
+    expect(plan(objects, pinned).results.map((r) => r.field?.path)).toContain("spec.template.spec.containers[1].image");
+  });
+
+  test("without a container named after the app, the first one is the app's", () => {
+    const objects = shop();
+    const storefront = objects.find((o) => o.kind === "Deployment" && o.metadata!.name === "storefront")!;
+    storefront.spec.template.spec.containers = [container("web", "ghcr.io/ekenheim/ecom/storefront:latest"), container("proxy", "envoyproxy/envoy:v1.31")];
+    expect(plan(objects, pinned).results.map((r) => [r.field?.path, r.message])).toEqual([[
+      "spec.template.spec.containers[0].image",
+      'policy test requires a pinned short SHA, but the storefront image "ghcr.io/ekenheim/ecom/storefront:latest" has the tag "latest"; ' +
+        "pin a 7-character git short SHA, e.g. `npm run set-image -- <env> <medusa|storefront> a1b2c3d`",
+    ]]);
+  });
+
+  test("an app without its Deployment or containers is not a pin finding", () => {
+    const objects = shop().filter((o) => !(o.kind === "Deployment" && o.metadata!.name === "storefront"));
+    expect(plan(objects, pinned).results).toEqual([]);
+    const noContainers = shop();
+    noContainers.find((o) => o.metadata!.name === "storefront" && o.kind === "Deployment")!.spec.template.spec.containers = [];
+    expect(plan(noContainers, pinned).results).toEqual([]);
+  });
+
+  test("a medusa Deployment with no pod spec has no image to name the Job after, and says where it would be", () => {
+    const objects = shop();
+    delete objects.find((o) => o.kind === "Deployment" && o.metadata!.name === "medusa")!.spec.template.spec;
+    expect(plan(objects).results.find((r) => r.tags.code === "job-no-tag")).toEqual(expect.objectContaining({
+      resourceRef: expect.objectContaining({ kind: "Deployment", name: "medusa" }),
+      field: { path: "spec.template.spec.containers[0].image" },
+      message: 'the medusa image "" has no tag to name the migration Job after; pin a 7-character git short SHA, e.g. `npm run set-image -- <env> <medusa|storefront> a1b2c3d`',
+    }));
+  });
+
+  test("the Job's init containers may run other images", () => {
+    const objects = shop();
+    objects.find((o) => o.kind === "Job")!.spec.template.spec.initContainers = [container("wait-for-postgres", "busybox:1.36")];
+    expect(plan(objects).results).toEqual([]);
+  });
+
+  test("findings about the image name the file that set it", () => {
+    const objects = shop({ medusaImage: `${MEDUSA}:latest` });
+    const medusa = objects.find((o) => o.kind === "Deployment" && o.metadata!.name === "medusa")!;
+    const c = medusa.spec.template.spec.containers[0];
+    const out = plan(objects, pinned, { files: new Map([[medusa, "base/medusa.yaml"]]) });
+    expect(out.results.map((r) => r.file?.path)).toEqual(["base/medusa.yaml"]);
+    const v = view(objects);
+    v.fileOf = (node, field) => (node === c && field === "image" ? "overlays/prod/kustomization.yaml" : undefined);
+    expect(planMigrationJob(v, pinned).results.map((r) => r.file?.path)).toEqual(["overlays/prod/kustomization.yaml"]);
+  });
+
+  test("a Job running another image is named with the file that set the image", () => {
+    const objects = shop().map((o) => (o.kind === "Job" ? migrationJob("medusa-migrate", `${MEDUSA}:0ld0ld0`) : o));
+    const job = objects.find((o) => o.kind === "Job")!;
+    const v = view(objects);
+    v.fileOf = (node, field) => (node === job.spec.template.spec.containers[0] && field === "image" ? "overlays/prod/job.yaml" : undefined);
+    expect(planMigrationJob(v, policy()).results.map((r) => r.file?.path)).toEqual(["overlays/prod/job.yaml"]);
+  });
+
+  test("the invalid-name and count messages say what is wrong in full", () => {
+    const tag = "a".repeat(50);
+    expect(plan(shop({ medusaImage: `${MEDUSA}:${tag}` })).results.map((r) => r.message)).toEqual([
+      `the tag "${tag}" would name the migration Job "medusa-migrate-${tag}", which is not a DNS label (lowercase letters, digits and '-', at most 63 characters); ` +
+        "pin a 7-character git short SHA, e.g. `npm run set-image -- <env> <medusa|storefront> a1b2c3d`",
+    ]);
+    expect(plan(shop().filter((o) => o.kind !== "Job")).results.map((r) => r.message)).toEqual(["overlays/test: expected exactly one medusa-migrate Job, found 0"]);
+    expect(plan(shop().filter((o) => o.kind !== "Deployment")).results.map((r) => r.message)).toEqual(["overlays/test: no Deployment with pod label app=medusa"]);
+  });
+
+  test("a name suffix still to come counts toward the 63 characters", () => {
+    const tag = "a".repeat(63 - "medusa-migrate-".length);
+    expect(plan(shop({ medusaImage: `${MEDUSA}:${tag}` }), policy(), { nameSuffix: "-x" }).plan).toBeUndefined();
   });
 });
