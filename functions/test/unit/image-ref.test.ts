@@ -11,6 +11,8 @@ describe("parseImageRef", () => {
     ["ghcr.io/ekenheim/ecom/medusa@sha256:abc123", { name: "ghcr.io/ekenheim/ecom/medusa", digest: "sha256:abc123" }],
     ["registry.local:5000/medusa:b60245b@sha256:abc123", { name: "registry.local:5000/medusa", tag: "b60245b", digest: "sha256:abc123" }],
     ["busybox:1.36", { name: "busybox", tag: "1.36" }],
+    ["busybox", { name: "busybox" }],
+    ["busybox@sha256:abc123", { name: "busybox", digest: "sha256:abc123" }],
   ])("%s", (image, ref) => {
     expect(parseImageRef(image)).toEqual(ref);
   });

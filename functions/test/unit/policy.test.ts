@@ -141,10 +141,24 @@ describe("parsePolicy", () => {
     expect(issues(null).length).toBeGreaterThan(0);
   });
 
+  test.each<[unknown, { path: string; message: string }]>([
+    [{ ...doc({}), kind: "Policy" }, { path: "kind", message: 'expected "DeployPolicy"' }],
+    [{ ...doc({}), metadata: { name: "" } }, { path: "metadata.name", message: "must not be empty" }],
+    [doc({ requirePinnedSha: "yes" }), { path: "spec.requirePinnedSha", message: "expected boolean" }],
+    [doc({ cors: { extraStoreOrigins: [7] } }), { path: "spec.cors.extraStoreOrigins.0", message: "expected string" }],
+    [doc({ resources: { workloads: [] } }), { path: "spec.resources.workloads", message: "expected record" }],
+    // Neither a string nor a number: zod words no message for a failed union, so the issue names its code.
+    [doc({ resources: { workloads: { medusa: { memory: { max: true } } } } }), { path: "spec.resources.workloads.medusa.memory.max", message: "invalid (invalid_union)" }],
+  ])("a wrong value is reported at its path with what was expected (%#)", (input, issue) => {
+    expect(issues(input)).toEqual([issue]);
+  });
+
   test("isPolicyObject needs both the kind and the API version", () => {
     expect(isPolicyObject(doc({}))).toBe(true);
     expect(isPolicyObject({ ...doc({}), apiVersion: "v1" })).toBe(false);
     expect(isPolicyObject({ kind: "ConfigMap" })).toBe(false);
     expect(isPolicyObject(undefined)).toBe(false);
+    expect(isPolicyObject(null)).toBe(false);
+    expect(isPolicyObject({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy" })).toBe(true);
   });
 });

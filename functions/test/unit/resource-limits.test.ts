@@ -109,6 +109,50 @@ describe("validateResources", () => {
   });
 });
 
+describe("validateResources: messages and where they point", () => {
+  const P = "spec.template.spec.containers[0].resources";
+
+  test("missing, null and invalid values each say which and what a valid one looks like", () => {
+    const out = check([medusa(res({ cpu: null, memory: "lots" }, { cpu: "1 core", memory: "1Gi" }))]);
+    expect(out.map((r) => [r.field?.path, r.message])).toEqual([
+      [`${P}.requests.cpu`, 'container "medusa": no cpu request; every container needs CPU and memory requests and limits'],
+      [`${P}.limits.cpu`, 'container "medusa": cpu limits "1 core" is not a valid Kubernetes quantity (e.g. 250m or 1)'],
+      [`${P}.requests.memory`, 'container "medusa": memory requests "lots" is not a valid Kubernetes quantity (e.g. 512Mi or 1Gi)'],
+    ]);
+    expect(out.map((r) => r.tags.code)).toEqual(["resources-missing", "resources-invalid", "resources-invalid"]);
+  });
+
+  test("a request above its limit says both values", () => {
+    const out = check([medusa(res({ cpu: "250m", memory: "1Gi" }, { cpu: "1", memory: "768Mi" }))], policy({ resources: { workloads: { medusa: {} } } }));
+    expect(out).toEqual([expect.objectContaining({
+      message: 'container "medusa": memory request 1Gi is above its limit 768Mi', field: { path: `${P}.requests.memory` }, tags: { code: "resources-request-above-limit" },
+    })]);
+  });
+
+  test("a finding names the file of the most specific patch that set the value", () => {
+    const resources = res({ cpu: "100m", memory: "512Mi" }, { cpu: "2", memory: "2Gi" });
+    const c = container("medusa", "m:1", resources);
+    const obj = deployment("medusa", "medusa", [c]);
+    const patches = new Map<object, Map<string, string>>([
+      [c, new Map([["resources", "overlays/prod/resources.yaml"]])],
+      [resources, new Map([["limits", "overlays/prod/limits.yaml"]])],
+      [resources.limits, new Map([["memory", "overlays/prod/memory.yaml"]])],
+    ]);
+    const v = view([obj]);
+    v.fileOf = (node, field) => (field === undefined ? undefined : patches.get(node)?.get(field));
+    expect(validateResources(v, policy()).map((r) => [r.field?.path, r.file?.path])).toEqual([
+      [`${P}.requests.cpu`, "overlays/prod/resources.yaml"],
+      [`${P}.limits.cpu`, "overlays/prod/limits.yaml"],
+      [`${P}.limits.memory`, "overlays/prod/memory.yaml"],
+    ]);
+  });
+
+  test("a workload without a name is still checked, against no workload's bounds", () => {
+    const pod: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: {}, spec: { containers: [container("app", "a:1", res({ cpu: "1m", memory: "1Mi" }, {}))] } };
+    expect(check([pod]).map((r) => r.field?.path)).toEqual(["spec.containers[0].resources.limits.cpu", "spec.containers[0].resources.limits.memory"]);
+  });
+});
+
 describe("boundsFor", () => {
   // Each key its own bounds, so the test tells which key was chosen (in the default table several share one).
   const table = Object.fromEntries(
@@ -134,6 +178,8 @@ describe("boundsFor", () => {
 
   test("a pending namePrefix is taken off first", () => {
     expect(b("prod-medusa-migrate-b60245b", "prod-")).toEqual(table["medusa-migrate"]);
+    // A name that does not carry the prefix keeps all its characters.
+    expect(b("redis-0", "prod-")).toEqual(table.redis);
   });
 
   test("a name that only contains a key in the middle has no bounds", () => {
