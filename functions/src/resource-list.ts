@@ -93,12 +93,12 @@ function splitItems(src: string): ResourceListIn | undefined {
 }
 
 function fromLines(lines: string[], indent: number, index: number): Item {
-  while (lines.length > 1 && lines[lines.length - 1]!.trim() === "") lines.pop();
+  // The first line is the `- ` entry, never blank, so this stops there at the latest.
+  while (lines[lines.length - 1]!.trim() === "") lines.pop();
   const verbatim = lines.join("\n");
   const pad = indent + 2;
-  const body = lines.map((l, i) => (i === 0 ? " ".repeat(indent) + "  " + l.slice(indent + 1).replace(/^ /, "") : l))
-    .map((l) => (l.slice(0, pad).trim() === "" ? l.slice(pad) : l.trimStart()))
-    .join("\n");
+  // The dash and the space after it are the item's indentation: what follows is its first line.
+  const body = lines.map((l, i) => (i === 0 || l.slice(0, pad).trim() === "" ? l.slice(pad) : l.trimStart())).join("\n");
   return makeItem(body, indent === 0 ? verbatim : undefined, index);
 }
 
