@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { kubectl, kubectlAsync, toYamlStream } from "../../scripts/lib/kubectl.ts";
@@ -7,6 +10,8 @@ import { UNREACHABLE_SERVER, useUnreachableCluster } from "../support/unreachabl
 import { commandError } from "../support/command-error.ts";
 
 useUnreachableCluster();
+
+const CONFIG_MAP = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "ecom" }, data: { k: "v" } };
 
 describe("kubectl", () => {
   it("hands `input` to kubectl on stdin, never in argv, and returns what it printed", () => {
@@ -40,6 +45,12 @@ describe("kubectl", () => {
     expect(r.stderr).not.toContain(UNREACHABLE_SERVER);
   });
 
+  it("passes on kubectl's own exit code: diff exits 2 when it cannot compare", () => {
+    const input = JSON.stringify(CONFIG_MAP);
+    expect(commandError(() => kubectl(["diff", "-f", "-"], { input })).message).toMatch(/^kubectl diff failed \(exit 2\):\n/);
+    expect(kubectl(["diff", "-f", "-"], { input, allowFailure: true }).status).toBe(2);
+  });
+
   it("says kubectl cannot be run when KUBECTL names no program", () => {
     vi.stubEnv("KUBECTL", "/nonexistent/kubectl");
     try {
@@ -68,6 +79,16 @@ describe("kubectlAsync", () => {
   it("resolves with kubectl's exit code", async () => {
     expect(await kubectlAsync(["version", "--client"], new AbortController().signal)).toBe(0);
     expect(await kubectlAsync(["get", "secret", "--namespace", "ns", "s"], new AbortController().signal)).toBe(1);
+  });
+
+  it("resolves with kubectl's exit code even when it is not 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ecom-kubectl-async-"));
+    try {
+      writeFileSync(join(dir, "cm.json"), JSON.stringify(CONFIG_MAP));
+      expect(await kubectlAsync(["diff", "-f", join(dir, "cm.json")], new AbortController().signal)).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("resolves 1 when kubectl cannot be run", async () => {
