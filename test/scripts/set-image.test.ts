@@ -86,6 +86,12 @@ describe("set-image: what the operator is told", () => {
     );
   });
 
+  it("refuses an edit that would not read back as the tag: an explicit !!int type keeps it a number", () => {
+    expect(() => setImageTag(`images:\n  - name: ${APP_IMAGES.medusa}\n    newTag: !!int 1234567\n`, APP_IMAGES.medusa, "7654321")).toThrow(
+      new Error('internal: the edit produced newTag 7654321, not "7654321"'),
+    );
+  });
+
   it("edits the entry of the image asked for when several are listed", () => {
     const src = `images:\n  - name: other\n    newTag: "0000000"\n  - name: ${APP_IMAGES.storefront}\n    newTag: "1111111"\n`;
     expect(setImageTag(src, APP_IMAGES.storefront, "2222222")).toEqual({ text: src.replace("1111111", "2222222"), previous: "1111111" });
