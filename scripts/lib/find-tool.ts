@@ -8,7 +8,9 @@ import { toolVersion, type ToolVersion } from "./tool-versions.ts";
 export const SETUP_HINT = "`npm run setup` (which `npm test` runs first) installs it";
 
 export function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+  const path = process.env.PATH;
+  if (!path) return undefined;
+  for (const dir of path.split(delimiter)) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
   }
   return undefined;

@@ -71,6 +71,8 @@ describe("goInstalledTool", () => {
     vi.stubEnv("GOPATH", [gopath.dir, tempDir()].join(delimiter));
     vi.stubEnv("PATH", [path.dir, process.env.PATH].join(delimiter));
     expect(goInstalledTool(TOOL, "PROBE_TOOL")).toEqual({ path: gopath.file });
+    vi.stubEnv("GOPATH", gopath.dir);
+    expect(goInstalledTool(TOOL, "PROBE_TOOL")).toEqual({ path: gopath.file });
   });
 
   it("falls back to PATH when GOPATH's bin lacks it, or when there is no Go toolchain", () => {
