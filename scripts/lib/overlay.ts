@@ -14,9 +14,8 @@ export interface KubeObject {
 /** The overlay as Flux would build it: plain kustomize, no plugins. */
 export function buildOverlay(env: string): KubeObject[] {
   const text = kubectl(["kustomize", overlayDir(env)]).stdout;
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null);
+  // kubectl prints one document per object, never an empty one.
+  return parseAllDocuments(text).map((d) => d.toJS() as KubeObject);
 }
 
 export function namespaceOf(objects: readonly KubeObject[]): string {
