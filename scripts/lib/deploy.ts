@@ -54,11 +54,8 @@ export function planDeploy(objects: readonly KubeObject[]): Phase[] {
   const rank = (o: KubeObject): number => KIND_PHASE.findIndex(([k]) => k === o.kind);
   const phaseOf = (o: KubeObject): PhaseName => (o === migration ? "migration" : KIND_PHASE[rank(o)]![1]);
   return ORDER.map((name): Phase => {
-    const members = objects
-      .map((o, i) => ({ o, i }))
-      .filter(({ o }) => phaseOf(o) === name)
-      .sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i)
-      .map(({ o }) => o);
+    // Array.prototype.sort is stable: objects of one kind keep the build's order.
+    const members = objects.filter((o) => phaseOf(o) === name).sort((a, b) => rank(a) - rank(b));
     return name === "migration" ? { name, objects: members, waitForJob: migration.metadata.name } : { name, objects: members };
   }).filter((p) => p.objects.length > 0);
 }

@@ -113,6 +113,7 @@ describe("what the deploy tells the operator", () => {
     [[{ type: "Complete", status: "True" }, { type: "Failed", status: "True", reason: "R" }], { state: "failed", reason: "R" }],
     [[{ type: "Failed", status: "False", reason: "R" }, { type: "Complete", status: "True" }], { state: "complete" }],
     [[{ type: "Failed", status: "False" }], { state: "running" }],
+    [[{ type: "Suspended", status: "True" }], { state: "running" }],
   ])("job conditions %j → %j", (conditions, outcome) => {
     expect(jobOutcome({ status: { conditions } })).toEqual(outcome);
   });
