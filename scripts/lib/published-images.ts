@@ -27,7 +27,7 @@ export function parsePublishedImages(text: string, file = PUBLISHED_IMAGES_FILE)
   const out = new Map<string, PublishedImage>();
   for (const [image, entry] of Object.entries(doc.images)) {
     const tags = Array.isArray(entry?.tags) ? entry.tags.map((t: any) => t?.tag) : undefined;
-    if (typeof entry?.workflow !== "string" || !isStrings(entry?.paths) || !isStrings(tags)) {
+    if (typeof entry?.workflow !== "string" || !isStrings(entry.paths) || !isStrings(tags)) {
       throw new Error(`${file}: images.${image} needs workflow, paths and tags[].tag (all strings)`);
     }
     out.set(image, { workflow: entry.workflow, paths: entry.paths, tags });
