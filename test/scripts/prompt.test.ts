@@ -51,8 +51,8 @@ describe("promptHidden", () => {
 
   it("ends at a newline too, and backspace or delete removes the last character", async () => {
     const answer = promptHidden("? ");
-    term.type("abx\bc\u007f\u007fd\u007fe\n");
-    expect(await answer).toBe("ae");
+    term.type("\u007fabx\bcy\u007f\u007fd\n");
+    expect(await answer).toBe("abd");
   });
 
   it("rejects on Ctrl-C and still restores the terminal", async () => {
