@@ -111,7 +111,7 @@ function policyOf(config: unknown, file: string | undefined): { policy?: Policy;
     results: parsed.issues.map((i) =>
       error("policy-invalid", `invalid ${POLICY_KIND}: ${i.message}`, {
         ref: { apiVersion: (config as any)?.apiVersion ?? "", kind: POLICY_KIND, name },
-        field: i.path || "(root)",
+        field: i.path,
         ...(file ? { file } : {}),
       })),
   };

@@ -68,6 +68,7 @@ describe("function configs", () => {
 
   test.each([
     ["no functionConfig", undefined],
+    ["a null one", null],
     ["an empty one", {}],
     ["kpt's empty ConfigMap", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "function-input" } }],
     ["a ConfigMap with empty data", { apiVersion: "v1", kind: "ConfigMap", data: {} }],
@@ -134,6 +135,23 @@ describe("policies", () => {
       severity: "error", tags: { code: "policy-invalid" }, message: "invalid DeployPolicy: expected string",
       resourceRef: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", name: "" },
       field: { path: "metadata.name" }, file: { path: POLICY },
+    }]);
+  });
+
+  test("a policy without an apiVersion is named by an empty one", () => {
+    const out = invalid(fixturePackage()[POLICY]!.replace(/^apiVersion: .*\n/m, ""));
+    expect(out.results).toEqual([{
+      severity: "error", tags: { code: "policy-invalid" }, message: 'invalid DeployPolicy: expected "fn.ecom.ekenheim.dev/v1alpha1"',
+      resourceRef: { apiVersion: "", kind: "DeployPolicy", name: "prod" }, field: { path: "apiVersion" }, file: { path: POLICY },
+    }]);
+  });
+
+  test("in plugin mode a policy without metadata is named by an empty name", () => {
+    const input = readFileSync(join(FIXTURES, "build-drift", "input.yaml"), "utf8");
+    const out = answer(input.replace(/^functionConfig:\n[^]*$/m, "functionConfig:\n  apiVersion: fn.ecom.ekenheim.dev/v1alpha1\n  kind: DeployPolicy\n"));
+    expect(out.results).toEqual([{
+      severity: "error", tags: { code: "policy-invalid" }, message: "invalid DeployPolicy: expected object",
+      resourceRef: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", name: "" }, field: { path: "metadata" },
     }]);
   });
 
