@@ -15,24 +15,29 @@ export interface RunOutput {
   results: Result[];
 }
 
+/** Where an answer goes: process.stdout and process.stderr, or a test's buffers. */
+export interface Sink {
+  write(text: string): unknown;
+}
+
 /**
  * One run as a KRM function: the ResourceList text in, the ResourceList (with
- * results) for stdout, one line per finding for stderr, exit code 1 on any
+ * results) on stdout, one line per finding on stderr; the exit code, 1 on any
  * error. kpt writes no file when a function exits non-zero.
  */
-export function respond(readInput: () => string): { stdout: string; stderr: string; exitCode: number } {
+export function respond(readInput: () => string, stdout: Sink, stderr: Sink): number {
   let output;
   try {
     output = run(readResourceList(readInput()));
   } catch (e) {
     const result = error("input-invalid", `ecom-fn: ${(e as Error).message}`);
-    return { stdout: writeResourceList([], [result]), stderr: `${formatResult(result)}\n`, exitCode: 1 };
+    stderr.write(`${formatResult(result)}\n`);
+    stdout.write(writeResourceList([], [result]));
+    return 1;
   }
-  return {
-    stdout: writeResourceList(output.items, output.results),
-    stderr: output.results.map((r) => `${formatResult(r)}\n`).join(""),
-    exitCode: hasErrors(output.results) ? 1 : 0,
-  };
+  stdout.write(writeResourceList(output.items, output.results));
+  for (const r of output.results) stderr.write(`${formatResult(r)}\n`);
+  return hasErrors(output.results) ? 1 : 0;
 }
 
 /**
@@ -49,7 +54,7 @@ export function run(input: ResourceListIn): RunOutput {
     return "builds" in parsed ? runOnPackage(input.items, parsed.builds) : { items: input.items, results: parsed.results };
   }
   if (!isEmptyConfig(fc)) {
-    const kind = (fc as any)?.kind;
+    const kind = (fc as any).kind;
     return { items: input.items, results: [error("function-config", `functionConfig must be a ${POLICY_KIND} or absent, got ${typeof kind === "string" ? `kind "${kind}"` : "no kind"}`)] };
   }
   return runOnPackage(input.items, new Map());
@@ -106,11 +111,11 @@ function beforeRootNaming(index: PackageIndex, overlay: string, name: string): s
 function policyOf(config: unknown, file: string | undefined): { policy?: Policy; results: Result[] } {
   const parsed = parsePolicy(config);
   if (parsed.ok) return { policy: parsed.policy, results: [] };
-  const name = (config as any)?.metadata?.name ?? "";
+  const name = (config as any).metadata?.name ?? "";
   return {
     results: parsed.issues.map((i) =>
       error("policy-invalid", `invalid ${POLICY_KIND}: ${i.message}`, {
-        ref: { apiVersion: (config as any)?.apiVersion ?? "", kind: POLICY_KIND, name },
+        ref: { apiVersion: (config as any).apiVersion ?? "", kind: POLICY_KIND, name },
         field: i.path,
         ...(file ? { file } : {}),
       })),

@@ -52,9 +52,10 @@ export function filesOf(resourceList: string): Map<string, string[]> {
 }
 
 /** One run of the function over a ResourceList: what it prints, its results and the files kpt would write. */
-export function answer(input: string) {
-  const out = respond(() => input);
-  return { ...out, results: (parse(out.stdout).results ?? []) as Result[], files: filesOf(out.stdout) };
+export function answer(input: string | (() => string)) {
+  const out = { stdout: "", stderr: "" };
+  const exitCode = respond(typeof input === "string" ? () => input : input, { write: (t: string) => (out.stdout += t) }, { write: (t: string) => (out.stderr += t) });
+  return { exitCode, ...out, results: (parse(out.stdout).results ?? []) as Result[], files: filesOf(out.stdout) };
 }
 
 /** The real `kustomize build` of one overlay of a package, as `npm run render` hands it over. */

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { respond } from "../../src/run.ts";
 import { FIXTURES, answer, buildOf, filesOf, fixturePackage, packageList } from "./package.ts";
 
 const POLICY = "overlays/prod/policy/policy.yaml";
@@ -10,7 +9,7 @@ const codes = (results: { tags: { code: string } }[]) => results.map((r) => r.ta
 
 describe("the function's answer", () => {
   test("an unreadable input is one error, on stdout as a result and on stderr, with exit code 1", () => {
-    const out = respond(() => "kind: ResourceList\nitems: 3\n");
+    const out = answer("kind: ResourceList\nitems: 3\n");
     expect(out.exitCode).toBe(1);
     expect(parse(out.stdout)).toEqual({
       apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items: [],
@@ -20,7 +19,7 @@ describe("the function's answer", () => {
   });
 
   test("stdin that cannot be read is an input error too", () => {
-    const out = respond(() => {
+    const out = answer(() => {
       throw new Error("EAGAIN: resource temporarily unavailable, read");
     });
     expect(out.exitCode).toBe(1);
@@ -178,6 +177,14 @@ describe("overlays the composition does not model", () => {
     return files;
   };
   const buildsConfig = (builds: Record<string, string>) => ({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds });
+
+  test("an overlay the composition models takes no build: its prefix is no part of the Job name its files write", () => {
+    const files = fixturePackage();
+    files[OVERLAY] = `${files[OVERLAY]!.replaceAll('"b60245b"', '"c0ffee1"')}namePrefix: shop-\n`;
+    const out = answer(packageList(files));
+    expect(out.results).toEqual([]);
+    expect(parse(out.files.get(JOB)![0]!).metadata.name).toBe("medusa-migrate-c0ffee1");
+  });
 
   test("without a build the overlay is refused, saying to run render", () => {
     const out = answer(packageList(unmodelled("")));
