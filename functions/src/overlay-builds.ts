@@ -22,7 +22,8 @@ export function parseOverlayBuilds(fc: any): { builds: Map<string, KubeObject[]>
     for (const doc of parseAllDocuments(text)) {
       if (doc.errors.length) return { results: [error("builds-invalid", `${BUILDS_KIND}: not YAML: ${doc.errors[0]!.message.split("\n")[0]}`, { field })] };
       const o = doc.toJS();
-      if (o === null || o === undefined) continue;
+      // An empty document (between two `---`, or only comments) reads as null.
+      if (o === null) continue;
       if (!isPlainObject(o)) return { results: [error("builds-invalid", `${BUILDS_KIND}: a document is not an object`, { field })] };
       objects.push(o as KubeObject);
     }
