@@ -24,6 +24,8 @@ patches:
     allowNameChange: true
 `;
 
+const codes = (results: { tags: { code: string } }[]) => results.map((r) => r.tags.code);
+
 /** The fixture package with some files replaced (undefined removes one). */
 function render(changes: Record<string, string | undefined>) {
   const files: Record<string, string | undefined> = fixturePackage();
@@ -141,6 +143,37 @@ describe("the derived component", () => {
       severity: "error", tags: { code: "derived-not-listed" }, file: { path: OVERLAY }, field: { path: "components" },
       message: "components must list derived (the function's component in overlays/prod/derived/), or the derived values never reach the build",
     }]);
+  });
+
+  test("an overlay listing only another component is told to list this one", () => {
+    const out = render({
+      [OVERLAY]: fixturePackage()[OVERLAY]!.replace("  - derived\n", "  - extra\n"),
+      "overlays/prod/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n",
+    });
+    expect(codes(out.results)).toEqual(["derived-not-listed"]);
+  });
+
+  test("when the CORS values cannot be derived the Job name still is, and the ConfigMaps are left as they are", () => {
+    const ingress = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: ecom-ingress\nspec:\n  tls: []\n  rules: []\n";
+    const out = render({
+      "overlays/prod/ingress.yaml": ingress,
+      [OVERLAY]: fixturePackage()[OVERLAY]!.replaceAll('"b60245b"', '"c0ffee1"'),
+    });
+    expect(out.exitCode).toBe(1);
+    expect(codes(out.results).every((c) => c.startsWith("cors-"))).toBe(true);
+    expect(parse(out.files.get(JOB)![0]!).metadata.name).toBe("medusa-migrate-c0ffee1");
+    expect(out.files.get(MEDUSA)).toEqual(out.before.get(MEDUSA));
+  });
+
+  test("when the Job name cannot be derived the CORS values still are, and the Job file is left as it is", () => {
+    const out = render({
+      "overlays/prod/ingress.yaml": fixturePackage()["overlays/prod/ingress.yaml"]!.replaceAll("admin.example.com", "ops.example.com"),
+      [OVERLAY]: fixturePackage()[OVERLAY]!.replace('    newTag: "b60245b"\n', ""),
+    });
+    expect(out.exitCode).toBe(1);
+    expect(codes(out.results)).toContain("job-no-tag");
+    expect(out.files.get(MEDUSA)![0]).toContain("BACKEND_URL: https://ops.example.com\n");
+    expect(out.files.get(JOB)).toEqual(out.before.get(JOB));
   });
 
   test.each(["./derived", "derived/", "./derived/"])("an overlay listing the component as %s lists it", (entry) => {
