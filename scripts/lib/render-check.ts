@@ -99,8 +99,8 @@ function differences(before: unknown, after: unknown, path: string): { path: str
     return [...keys].flatMap((k) => differences(before[k], after[k], path ? `${path}.${k}` : k));
   }
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
-  const show = (v: unknown) => (typeof v === "string" ? v : v === undefined ? "" : JSON.stringify(v));
-  return [{ path, before: show(before), after: show(after) }];
+  // Only string values of keys the object carries, or of a key it adds: the build's side may be absent.
+  return [{ path, before: (before as string | undefined) ?? "", after: after as string }];
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
