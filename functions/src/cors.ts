@@ -131,7 +131,8 @@ const asList = (v: unknown): any[] => (Array.isArray(v) ? v : []);
 
 /** The Service port the backend listens on: the one targeting 9000, else the only one. */
 function servicePort(svc: KubeObject): number | undefined {
-  const ports = asList(svc.spec?.ports);
+  // serviceFor found the Service by its spec.selector, so it has a spec.
+  const ports = asList(svc.spec.ports);
   const port = (ports.find((p) => p?.targetPort === 9000) ?? (ports.length === 1 ? ports[0] : undefined))?.port;
   return Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
 }

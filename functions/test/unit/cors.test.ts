@@ -342,3 +342,32 @@ describe("deriveCors: what it refuses, in the words a user reads", () => {
     },
   );
 });
+
+describe("deriveCors: Ingresses of any shape are read without a JavaScript error", () => {
+  const ingressWith = (spec: unknown) => {
+    const objects = shop().filter((o) => o.kind !== "Ingress");
+    return [...objects, { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "ecom-ingress" }, ...(spec === undefined ? {} : { spec }) }];
+  };
+  const routesNothing = (role: string) => error("cors-no-route", `routes nothing to the ${role} Service; both the shop and the admin need a host`, { ref: INGRESS_REF, field: "spec.rules" });
+
+  test.each([["no spec", undefined], ["no rules", {}]])("an Ingress with %s routes to neither app", (_, spec) => {
+    expect(derive(ingressWith(spec)).results).toEqual([routesNothing("medusa"), routesNothing("storefront")]);
+  });
+
+  test("rules that are not a list are that one error, and route nothing", () => {
+    expect(derive(ingressWith({ rules: "shop.example.com" })).results).toEqual([
+      error("field-shape", 'must be a list, got "shop.example.com"', { ref: INGRESS_REF, field: "spec.rules" }),
+      routesNothing("medusa"),
+      routesNothing("storefront"),
+    ]);
+  });
+
+  test("null TLS entries and null paths are skipped", () => {
+    const objects = shop();
+    const ing = objects.find((o) => o.kind === "Ingress")!;
+    ing.spec.tls = [null, { hosts: ["admin.example.com"] }];
+    ing.spec.rules[0].http.paths.unshift(null);
+    const v = values(objects);
+    expect([v.medusa.BACKEND_URL, v.medusa.STOREFRONT_URL]).toEqual(["https://admin.example.com", "http://shop.example.com"]);
+  });
+});
