@@ -138,3 +138,47 @@ describe("writeResourceList", () => {
     expect(writeResourceList([created], [])).toContain(`\n    LONG: ${value}\n`);
   });
 });
+
+describe("readResourceList: encodings and the general path", () => {
+  const plain = (list: string) => `${list}items:\n${cm("a", "\n  data:\n    K: v")}\n`;
+
+  test("a byte order mark is dropped only at the start, whatever key comes first", () => {
+    const input = readResourceList(`\uFEFFkind: ResourceList\napiVersion: config.kubernetes.io/v1\nitems:\n${cm("a", "\n  data:\n    K: a\uFEFFb")}\n`);
+    expect(input.items[0]!.object().data.K).toBe("a\uFEFFb");
+    expect(readResourceList(`${HEAD}items:\n${cm("a", "\n  data:\n    K: a\uFEFFb")}\n`).items[0]!.object().data.K).toBe("a\uFEFFb");
+  });
+
+  test("old Mac line ends (CR alone) read like any other", () => {
+    expect(readResourceList(plain(HEAD).replace(/\n/g, "\r")).items.map((i) => [i.name, i.object().data])).toEqual([["a", { K: "v" }]]);
+  });
+
+  test("a comment or blank line before the first item is not an item", () => {
+    const input = readResourceList(`${HEAD}items:\n\n# the objects\n${cm("a")}\n`);
+    expect(input.items.map((i) => i.name)).toEqual(["a"]);
+    expect(itemsText(writeResourceList(input.items, []))).toBe(cm("a"));
+  });
+
+  test("a trailing line of spaces after an item is dropped", () => {
+    expect(itemsText(writeResourceList(readResourceList(`${HEAD}items:\n${cm("a")}\n   \n${cm("b")}\n`).items, []))).toBe(`${cm("a")}\n${cm("b")}`);
+  });
+
+  test("items: null is no items", () => {
+    expect(readResourceList(`${HEAD}items: null\n`).items).toEqual([]);
+    expect(readResourceList('{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": null}').items).toEqual([]);
+  });
+
+  test("an alias bomb in a flow-style ResourceList is refused, not expanded", () => {
+    const bomb = "{kind: ResourceList, a: &a [x, x, x, x, x, x, x, x, x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a], c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b], d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]}";
+    expect(() => readResourceList(bomb)).toThrow(/^the ResourceList cannot be read: .*alias/i);
+  });
+
+  test("values read as YAML 1.2: a date stays text", () => {
+    expect(readResourceList(`${HEAD}items:\n${cm("a", "\n  data:\n    SINCE: 2026-01-01")}\n`).items[0]!.object().data.SINCE).toBe("2026-01-01");
+  });
+
+  test("invalid YAML in an item is refused with the parser's first line, without its position decoration", () => {
+    expect(() => readResourceList(`${HEAD}items:\n- apiVersion: v1\n  kind: ConfigMap\n  kind: Secret\n`)).toThrow(
+      new ResourceListError("item 0 is not valid YAML: Map keys must be unique"),
+    );
+  });
+});
