@@ -272,3 +272,26 @@ describe("budget and policy selectors", () => {
     expect(validateCrossObject(v, policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/pdb.yaml"]);
   });
 });
+
+describe("misshapen objects are read without a JavaScript error", () => {
+  test("null ports and probes without a port handler are skipped", () => {
+    const d = app("web", { image: IMAGE, pull: PULL, ports: [null, { name: "http", containerPort: 8080 }], extra: { readinessProbe: { exec: { command: ["true"] } }, livenessProbe: { httpGet: { port: "http" } } } });
+    expect(lines([d, svc("web", { selector: { app: "web" }, ports: [{ port: 8080 }, { port: 80, targetPort: "http" }] })])).toEqual([]);
+  });
+
+  test("objects without spec or metadata are checked for what they lack", () => {
+    const bare = (kind: string, apiVersion: string): KubeObject => ({ apiVersion, kind } as KubeObject);
+    expect(lines([app("web", { envFrom: [{ secretRef: { name: "s" } }] }), bare("PodDisruptionBudget", "policy/v1"), { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "s" } }])).toEqual([
+      "PodDisruptionBudget  spec.selector: has no spec.selector",
+    ]);
+  });
+});
+
+describe("Services with the same selector in different namespaces", () => {
+  test("each is matched against its own namespace's pods", () => {
+    const s = (ns: string) => svc("web", { selector: { app: "web" }, ports: [{ port: 8080 }] }, ns);
+    expect(lines([app("web", { namespace: "a" }), s("a"), s("b")])).toEqual([
+      'Service web spec.selector: selector {"app":"web"} matches no pod template in the output',
+    ]);
+  });
+});
