@@ -89,6 +89,12 @@ describe("deriveCors", () => {
     expect(v.storefront.NEXT_PUBLIC_BASE_URL).toBe("https://shop.${SECRET_DOMAIN}");
   });
 
+  test("the medusa Service is a Service: objects before it without spec or selector, or selecting by a map, are not it", () => {
+    const rc = { apiVersion: "v1", kind: "ReplicationController", metadata: { name: "old-medusa" }, spec: { selector: { app: "medusa" } } };
+    const objects = [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } }, { apiVersion: "batch/v1", kind: "Job", metadata: { name: "j" }, spec: {} }, rc, ...shop()];
+    expect(values(objects).storefront.MEDUSA_BACKEND_URL).toBe("http://medusa:9000");
+  });
+
   test("the namePrefix and nameSuffix still to come reach MEDUSA_BACKEND_URL", () => {
     expect(values(shop(), policy(), { namePrefix: "shop-", nameSuffix: "-v2" }).storefront.MEDUSA_BACKEND_URL).toBe("http://shop-medusa-v2:9000");
   });
@@ -163,6 +169,7 @@ describe("deriveCors", () => {
     expect(v.medusa.STORE_CORS).toBe("https://shop.example.com,http://example.com");
     expect(v.medusa.BACKEND_URL).toBe("http://a.admin.example.com");
     expect(values(shop({ tls: ["*.EXAMPLE.com"] })).medusa.BACKEND_URL).toBe("https://admin.example.com");
+    expect(values(shop({ tls: ["*.example.org"] })).medusa.BACKEND_URL).toBe("http://admin.example.com");
   });
 
   test("a wildcard TLS host over a Flux variable that may hold dots is refused, not guessed", () => {
@@ -307,6 +314,8 @@ describe("deriveCors: what it refuses, in the words a user reads", () => {
     ["*.*.example.com", 'TLS host "*.*.example.com" has a wildcard other than one leading "*." label, which no Ingress controller matches'],
     ["", 'TLS host is "", not a host name'],
     [null, "TLS host is null, not a host name"],
+    [undefined, "TLS host is empty, not a host name"],
+    ["*a.example.com", 'TLS host "*a.example.com" has a wildcard other than one leading "*." label, which no Ingress controller matches'],
   ])("the TLS host %j is refused at its index", (host, message) => {
     expect(derive(shop({ tls: ["shop.example.com", host as string] })).results).toEqual([error("tls-host", message, { ref: INGRESS_REF, field: "spec.tls[0].hosts[1]" })]);
   });

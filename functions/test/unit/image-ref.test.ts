@@ -12,9 +12,10 @@ describe("parseImageRef", () => {
     ["registry.local:5000/medusa:b60245b@sha256:abc123", { name: "registry.local:5000/medusa", tag: "b60245b", digest: "sha256:abc123" }],
     ["busybox:1.36", { name: "busybox", tag: "1.36" }],
     ["busybox", { name: "busybox" }],
+    ["@sha256:abc123", { name: "", digest: "sha256:abc123" }],
     ["busybox@sha256:abc123", { name: "busybox", digest: "sha256:abc123" }],
   ])("%s", (image, ref) => {
-    expect(parseImageRef(image)).toEqual(ref);
+    expect(parseImageRef(image)).toStrictEqual(ref);
   });
 
   test.each([

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { planMigrationJob } from "../../src/migration-job.ts";
-import { container, migrationJob, policy, shop, view } from "./helpers.ts";
+import { container, deployment, migrationJob, policy, shop, view } from "./helpers.ts";
 
 const pinned = policy({ requirePinnedSha: true });
 const plan = (objects = shop(), p = policy(), opts = {}) => planMigrationJob(view(objects, opts), p);
 const MEDUSA = "ghcr.io/ekenheim/ecom/medusa";
+const deploymentOf = (name: string, image: string) => deployment(name, "medusa", [container("medusa", image)]);
 
 describe("planMigrationJob", () => {
   test("the Job is named after the medusa tag", () => {
@@ -141,6 +142,9 @@ describe("planMigrationJob: which container and what the messages say", () => {
     const noContainers = shop();
     noContainers.find((o) => o.metadata!.name === "storefront" && o.kind === "Deployment")!.spec.template.spec.containers = [];
     expect(plan(noContainers, pinned).results).toEqual([]);
+    const noPodSpec = shop();
+    delete noPodSpec.find((o) => o.metadata!.name === "storefront" && o.kind === "Deployment")!.spec.template.spec;
+    expect(plan(noPodSpec, pinned).results).toEqual([]);
   });
 
   test("a medusa Deployment with no pod spec has no image to name the Job after, and says where it would be", () => {
@@ -151,6 +155,11 @@ describe("planMigrationJob: which container and what the messages say", () => {
       field: { path: "spec.template.spec.containers[0].image" },
       message: 'the medusa image "" has no tag to name the migration Job after; pin a 7-character git short SHA, e.g. `npm run set-image -- <env> <medusa|storefront> a1b2c3d`',
     }));
+  });
+
+  test("the medusa Deployment is a Deployment: a StatefulSet labelled app=medusa before it is not", () => {
+    const sts = { ...deploymentOf("old-medusa", `${MEDUSA}:0ld0ld0`), kind: "StatefulSet" };
+    expect(plan([sts, ...shop()]).results).toEqual([]);
   });
 
   test("the Job's init containers may run other images", () => {

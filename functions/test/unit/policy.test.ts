@@ -159,6 +159,7 @@ describe("parsePolicy", () => {
     expect(isPolicyObject({ kind: "ConfigMap" })).toBe(false);
     expect(isPolicyObject(undefined)).toBe(false);
     expect(isPolicyObject(null)).toBe(false);
+    expect(isPolicyObject({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "ConfigMap" })).toBe(false);
     expect(isPolicyObject({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy" })).toBe(true);
   });
 });

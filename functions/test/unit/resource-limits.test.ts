@@ -147,6 +147,15 @@ describe("validateResources: messages and where they point", () => {
     ]);
   });
 
+  test("a null container lacks every request and limit", () => {
+    expect(check([deployment("medusa", "medusa", [null])]).map((r) => r.message)).toEqual([
+      'container "undefined": no cpu request; every container needs CPU and memory requests and limits',
+      'container "undefined": no cpu limit; every container needs CPU and memory requests and limits',
+      'container "undefined": no memory request; every container needs CPU and memory requests and limits',
+      'container "undefined": no memory limit; every container needs CPU and memory requests and limits',
+    ]);
+  });
+
   test("a workload without a name is still checked, against no workload's bounds", () => {
     const pod: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: {}, spec: { containers: [container("app", "a:1", res({ cpu: "1m", memory: "1Mi" }, {}))] } };
     expect(check([pod]).map((r) => r.field?.path)).toEqual(["spec.containers[0].resources.limits.cpu", "spec.containers[0].resources.limits.memory"]);
