@@ -112,8 +112,9 @@ class Composer {
     for (const { entry, field } of patches) this.applyPatch(out.objects, dir, entry, file, field);
     this.checkImageTags(kItem);
     for (const image of list(k.images)) this.applyImage(out.objects, image, file);
-    out.prefix = `${k.namePrefix ?? ""}${out.prefix}`;
-    out.suffix = `${out.suffix}${k.nameSuffix ?? ""}`;
+    // Only the overlay itself may name everything (kustomization-model.ts refuses it below), so nothing below adds to it.
+    out.prefix = k.namePrefix ?? "";
+    out.suffix = k.nameSuffix ?? "";
     return out;
   }
 
@@ -122,12 +123,6 @@ class Composer {
     for (const g of list(k.secretGenerator)) {
       if (typeof g?.name === "string") out.objects.push(this.own({ apiVersion: "v1", kind: "Secret", metadata: { name: g.name } }, file));
     }
-  }
-
-  private mergeBuilt(into: Built, sub: Built) {
-    into.objects.push(...sub.objects);
-    into.prefix = `${sub.prefix}${into.prefix}`;
-    into.suffix = `${into.suffix}${sub.suffix}`;
   }
 
   private addResource(out: Built, dir: string, entry: string, file: string, stack: string[]) {
@@ -140,7 +135,7 @@ class Composer {
         out.objects.push(o);
       }
     } else if (this.index.kustomization(target)) {
-      this.mergeBuilt(out, this.build(target, stack));
+      out.objects.push(...this.build(target, stack).objects);
     } else {
       this.results.push(error("resource-missing", `resource "${entry}" is not a file or kustomization in this package`, { file, field: "resources" }));
     }
@@ -156,7 +151,9 @@ class Composer {
       if (!items) return refuse(`the patch file "${path}" is not visible to the function: a JSON 6902 patch file (a list, which kpt cannot read), or a file .krmignore excludes`);
       for (const item of items) docs.push({ doc: item.object(), path });
     } else {
-      const doc = parse(entry.patch);
+      const doc = entry.patch.startsWith("[") ? jsonOrUndefined(entry.patch) : parse(entry.patch);
+      // kustomize reads a patch that starts with `[` as JSON, and only as JSON.
+      if (doc === undefined) return this.results.push(error("json6902-invalid", "the JSON 6902 patch starts with `[` but is not JSON, which fails `kustomize build`", { file, field }));
       if (Array.isArray(doc)) return this.applyJsonPatch(objects, doc, entry, file, field);
       docs.push({ doc, path: file });
     }
@@ -211,12 +208,16 @@ class Composer {
           refuse(`merging the list \`${key}\`, whose strategic merge strategy the function does not know`, file);
           return false;
         }
+        const patched = new Set<unknown>();
         for (const element of value) {
           const match = isPlainObject(element) ? current.find((c: any) => c?.[mergeKey] === element[mergeKey]) : undefined;
           if (match) {
             if (!this.merge(match, element as Record<string, unknown>, file, refuse)) return false;
-          } else current.push(this.own(structuredClone(element), file));
+            patched.add(match);
+          } else patched.add(this.own(structuredClone(element), file));
         }
+        // kustomize lists the patch's elements first, in the patch's order, then the others in theirs.
+        current.splice(0, current.length, ...patched, ...current.filter((c) => !patched.has(c)));
       } else {
         target[key] = isPlainObject(value) || Array.isArray(value) ? this.own(structuredClone(value), file) : value;
         this.mark(target, key, file);
@@ -229,14 +230,15 @@ class Composer {
     const names = [o.metadata?.name ?? "", this.originalNames.get(o) ?? ""];
     if (target) {
       const [group, version] = groupVersion(o.apiVersion ?? "");
-      if (target.group !== undefined && !anchored(target.group).test(group)) return false;
-      if (target.version !== undefined && !anchored(target.version).test(version)) return false;
-      if (target.kind !== undefined && !anchored(target.kind).test(o.kind ?? "")) return false;
-      if (target.name !== undefined && !names.some((n) => anchored(target.name).test(n))) return false;
+      // kustomize reads an empty selector field as no selector at all.
+      if (target.group && !anchored(target.group).test(group)) return false;
+      if (target.version && !anchored(target.version).test(version)) return false;
+      if (target.kind && !anchored(target.kind).test(o.kind ?? "")) return false;
+      if (target.name && !names.some((n) => anchored(target.name).test(n))) return false;
       return true;
     }
-    return o.kind === doc?.kind && groupVersion(o.apiVersion ?? "")[0] === groupVersion(String(doc?.apiVersion ?? ""))[0] &&
-      names.includes(doc?.metadata?.name);
+    // Without a target, kustomize finds the patched object by its whole apiVersion, kind and name.
+    return o.kind === doc?.kind && o.apiVersion === doc?.apiVersion && names.includes(doc?.metadata?.name);
   }
 
   private checkImageTags(kItem: Item) {
@@ -264,10 +266,13 @@ class Composer {
         if (typeof c.image !== "string") continue;
         const ref = parseImageRef(c.image);
         if (ref.name !== image?.name) continue;
-        if (image.newName) ref.name = image.newName;
-        if (image.newTag !== undefined) ref.tag = String(image.newTag);
-        if (image.digest) ref.digest = image.digest;
-        c.image = formatImageRef(ref);
+        // As kustomize's image transformer: empty fields are unset, and a new tag or digest replaces both old ones.
+        const replaced = Boolean(image.newTag || image.digest);
+        c.image = formatImageRef({
+          name: image.newName || ref.name,
+          tag: replaced ? (image.newTag ? String(image.newTag) : undefined) : ref.tag,
+          digest: replaced ? image.digest || undefined : ref.digest,
+        });
         this.mark(c, "image", file);
       }
     }
@@ -307,6 +312,14 @@ function directiveIn(node: unknown, at: string): { key: string; at: string } | u
     }
   }
   return undefined;
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 const anchored = (pattern: string) => new RegExp(`^(?:${pattern})$`);
