@@ -20,8 +20,9 @@ export function setStringMap(doc: Document, path: readonly string[], values: Rec
   const map = doc.getIn(path, true);
   if (isMap(map)) {
     for (const pair of [...map.items]) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      if (!(key in values)) {
+      // A scalar key is written as its value.
+      const key = String(pair.key);
+      if (!Object.hasOwn(values, key)) {
         map.delete(pair.key);
         changed = true;
       }

@@ -8,6 +8,11 @@ describe("readsAsString", () => {
     expect(readsAsString(v)).toBe(false);
   });
 
+  // A reader cannot parse these at all, so neither gets the string back unquoted.
+  test.each(["[", "{a", "*alias", "a: b: c", "@x", "`x"])("%j does not: it is no YAML", (v) => {
+    expect(readsAsString(v)).toBe(false);
+  });
+
   test.each(["b60245b", "https://shop.example.com", "http://medusa:9000", "a,b", "medusa-migrate-c0ffee1", "https://shop.${SECRET_DOMAIN}"])("%j does", (v) => {
     expect(readsAsString(v)).toBe(true);
   });
@@ -70,6 +75,18 @@ describe("setStringMap", () => {
     const values = { STORE_CORS: "https://old.example.com", BACKEND_URL: "https://admin.example.com", STALE: "gone" };
     expect(setStringMap(doc, ["data"], values)).toBe(false);
     expect(doc.toString()).toBe(src);
+  });
+
+  test("dropping a key alone is a change", () => {
+    const doc = parseDocument(src);
+    expect(setStringMap(doc, ["data"], { STORE_CORS: "https://old.example.com", BACKEND_URL: "https://admin.example.com" })).toBe(true);
+    expect(parse(doc.toString()).data).toEqual({ STORE_CORS: "https://old.example.com", BACKEND_URL: "https://admin.example.com" });
+  });
+
+  test("a key named like what every JavaScript object has is dropped too", () => {
+    const doc = parseDocument("data:\n  A: a\n  constructor: stale\n  toString: stale\n");
+    expect(setStringMap(doc, ["data"], { A: "a" })).toBe(true);
+    expect(doc.toString()).toBe("data:\n  A: a\n");
   });
 
   test("a missing map is created", () => {
