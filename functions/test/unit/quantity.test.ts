@@ -40,6 +40,12 @@ describe("parseQuantity: exact nano-units, as the API server reads them", () => 
 
   test("below one nano-unit rounds up, above 2^63-1 base units is capped, as the API server does", () => {
     expect(parseQuantity("0.1n")).toBe(1n);
+    expect(parseQuantity("1.5n")).toBe(2n);
+    expect(parseQuantity("1.0n")).toBe(1n);
+    expect(parseQuantity("10e-10")).toBe(1n);
+    expect(parseQuantity("0e-99999")).toBe(0n);
+    expect(parseQuantity("1e2147483647")).toBe(((1n << 63n) - 1n) * NANO);
+    expect(parseQuantity("1e-2147483647")).toBe(1n);
     expect(parseQuantity("1e-99999")).toBe(1n);
     expect(parseQuantity("1e999999999")).toBe(((1n << 63n) - 1n) * NANO);
     expect(parseQuantity("9Ei")).toBe(((1n << 63n) - 1n) * NANO);
