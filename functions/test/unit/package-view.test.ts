@@ -94,6 +94,22 @@ describe("composeOverlay", () => {
     expect([plain.namePrefix, plain.nameSuffix]).toEqual(["", ""]);
   });
 
+  test("a finding and a refusal together fail the composition, each reported", () => {
+    const out = compose("images:\n  - name: ghcr.io/ekenheim/ecom/medusa\n    newTag: 1234567\ncomponents:\n  - extra\n", {
+      "overlays/prod/extra/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nvars: []\n",
+    });
+    expect(out.view).toBeUndefined();
+    expect(messages(out).map((m) => [m[0], m[1]])).toEqual([["image-tag-type", OVERLAY_FILE], ["not-modelled", "overlays/prod/extra/kustomization.yaml"]]);
+  });
+
+  test("images skip a container without an image", () => {
+    const more = { "base/deployment.yaml": DEPLOYMENT.replace("      containers:\n", "      initContainers:\n        - name: no-image\n      containers:\n") };
+    const { view, results } = compose('images:\n  - name: ghcr.io/ekenheim/ecom/medusa\n    newTag: "b60245b"\n', more);
+    expect(results).toEqual([]);
+    expect(view!.objects[0]!.spec.template.spec.initContainers).toEqual([{ name: "no-image" }]);
+    expect(view!.objects[0]!.spec.template.spec.containers[0].image).toBe("ghcr.io/ekenheim/ecom/medusa:b60245b");
+  });
+
   test("a prefix set in a base is refused, naming the base's kustomization, and nothing is composed", () => {
     const out = composeOverlay(packageOf({ ...FILES, "base/kustomization.yaml": `${KUSTOMIZATION}namePrefix: shop-\nresources:\n  - deployment.yaml\n`, [OVERLAY_FILE]: overlay("") }), "overlays/prod");
     expect(out.view).toBeUndefined();
@@ -174,6 +190,8 @@ describe("composeOverlay", () => {
     const view = compose(patch("    options: {allowNameChange: true}\n"), more).view!;
     expect(view.fileOf(view.objects[0]!.metadata!, "name")).toBe("overlays/prod/rename.yaml");
     expect(compose(patch("    options: {allowNameChange: false}\n"), more).view!.objects[0]!.metadata!.name).toBe("medusa");
+    const same = compose(patch("    options: {allowNameChange: true}\n"), { "overlays/prod/rename.yaml": deploymentPatch("  replicas: 2\n") }).view!;
+    expect(same.fileOf(same.objects[0]!.metadata!, "name")).toBeUndefined();
     expect(compose(patch(""), more).view!.objects[0]!.metadata!.name).toBe("medusa");
   });
 
@@ -219,13 +237,41 @@ describe("composeOverlay", () => {
       expect(out.view!.fileOf(c.env[0], "valueFrom")).toBe("overlays/prod/q.yaml");
     });
 
-    test("a merge that fails part way stops at the first refusal", () => {
-      const more = { "base/deployment.yaml": DEPLOYMENT.replace("          resources:", "          ports: [{containerPort: 80}]\n          resources:") };
+    test("a merge that fails part way stops at the first refusal, in a list element, a mapping or the patch", () => {
+      const base = DEPLOYMENT
+        .replace("  name: medusa\n", "  name: medusa\n  finalizers: [a]\n")
+        .replace("          resources:", "          ports: [{containerPort: 80}]\n          resources:")
+        .replace("      containers:\n", "      tolerations: [{key: a}]\n      containers:\n");
+      const patch = (spec: string) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: medusa\n  finalizers: [b]\nspec:\n${spec}`;
+      for (const spec of [
+        "  template:\n    spec:\n      containers:\n        - name: medusa\n          ports: [{containerPort: 1}]\n      tolerations: [{key: b}]\n",
+        "  template:\n    spec:\n      tolerations: [{key: b}]\n  selector: {matchLabels: {x: y}}\n",
+      ]) {
+        const out = compose("patches:\n  - path: p.yaml\n", { "base/deployment.yaml": base, "overlays/prod/p.yaml": patch(spec) });
+        expect(messages(out).map((m) => m[3]).join("\n")).toMatch(/^merging the list `(ports|tolerations)`[^\n]*$/);
+      }
+    });
+
+    test("a patch without metadata needs a target, and then applies", () => {
+      const out = compose("patches:\n  - target: {kind: Deployment}\n    patch: |\n      spec: {replicas: 2}\n");
+      expect(messages(out)).toEqual([]);
+      expect(out.view!.objects[0]!.spec.replicas).toBe(2);
+    });
+
+    test("a patch file may hold several patches, each applied", () => {
       const out = compose("patches:\n  - path: p.yaml\n", {
-        ...more,
-        "overlays/prod/p.yaml": deploymentPatch("  template:\n    spec:\n      containers:\n        - name: medusa\n          ports: [{containerPort: 1}]\n      tolerations: [{key: a}]\n"),
+        [OVERLAY_FILE]: overlay("  - service.yaml\npatches:\n  - path: p.yaml\n"),
+        "overlays/prod/service.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: medusa\nspec:\n  ports: [{port: 80}]\n",
+        "overlays/prod/p.yaml": `${deploymentPatch("  replicas: 2\n")}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: medusa\nspec:\n  type: NodePort\n`,
       });
-      expect(messages(out).map((m) => m[3])).toEqual([`merging the list \`ports\`, whose strategic merge strategy the function does not know; ${RENDER}`]);
+      expect(messages(out)).toEqual([]);
+      expect(out.view!.objects.map((o) => o.spec.replicas ?? o.spec.type)).toEqual([2, "NodePort"]);
+    });
+
+    test("what a patch adds is credited to the patch, down to the new mapping", () => {
+      const out = compose("patchesStrategicMerge:\n  - p.yaml\n", { "overlays/prod/p.yaml": deploymentPatch("  strategy:\n    type: Recreate\n") });
+      const spec = out.view!.objects[0]!.spec;
+      expect([out.view!.fileOf(spec, "strategy"), out.view!.fileOf(spec.strategy)]).toEqual(["overlays/prod/p.yaml", "overlays/prod/p.yaml"]);
     });
 
     test.each([
@@ -236,6 +282,11 @@ describe("composeOverlay", () => {
     ])("a strategic merge directive is refused, naming where it is: %j", (body, where) => {
       const out = compose("patches:\n  - path: p.yaml\n", { "overlays/prod/p.yaml": `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: medusa\n${body}` });
       expect(messages(out)).toEqual([["not-modelled", "overlays/prod/p.yaml", "patches[0]", `the strategic merge directive ${where}; ${RENDER}`]]);
+    });
+
+    test("a refusal of a patchesStrategicMerge entry names that entry", () => {
+      const out = compose("patchesStrategicMerge:\n  - p.yaml\n", { "overlays/prod/p.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: medusa\n$patch: delete\n" });
+      expect(messages(out).map((m) => m[2])).toEqual(["patchesStrategicMerge[0]"]);
     });
 
     test("a patch that is neither a mapping nor a list is refused, naming its file", () => {
