@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { isScalar, parse, parseDocument } from "yaml";
+import { type Node, parse, parseDocument } from "yaml";
 import { derivedFilePaths } from "./derived-files.ts";
 import { parseImageRef, formatImageRef } from "./image-ref.ts";
 import { type Operation, applyJsonPatch, operationsProblem } from "./json-patch.ts";
@@ -151,9 +151,15 @@ class Composer {
       if (!items) return refuse(`the patch file "${path}" is not visible to the function: a JSON 6902 patch file (a list, which kpt cannot read), or a file .krmignore excludes`);
       for (const item of items) docs.push({ doc: item.object(), path });
     } else {
-      const doc = entry.patch.startsWith("[") ? jsonOrUndefined(entry.patch) : parse(entry.patch);
+      let doc: unknown;
       // kustomize reads a patch that starts with `[` as JSON, and only as JSON.
-      if (doc === undefined) return this.results.push(error("json6902-invalid", "the JSON 6902 patch starts with `[` but is not JSON, which fails `kustomize build`", { file, field }));
+      if (entry.patch.startsWith("[")) {
+        try {
+          doc = JSON.parse(entry.patch);
+        } catch {
+          return this.results.push(error("json6902-invalid", "the JSON 6902 patch starts with `[` but is not JSON, which fails `kustomize build`", { file, field }));
+        }
+      } else doc = parse(entry.patch);
       if (Array.isArray(doc)) return this.applyJsonPatch(objects, doc, entry, file, field);
       docs.push({ doc, path: file });
     }
@@ -247,8 +253,8 @@ class Composer {
       const doc = parseDocument(kItem.source, { version });
       const found = list(doc.toJS()?.images).flatMap((image: any, i: number) => {
         if (image?.newTag === undefined || typeof image.newTag === "string") return [];
-        const node = doc.getIn(["images", i, "newTag"], true);
-        const text = isScalar(node) && node.range ? kItem.source.slice(node.range[0], node.range[1]) : String(image.newTag);
+        const { range } = doc.getIn(["images", i, "newTag"], true) as Node;
+        const text = kItem.source.slice(range![0], range![1]);
         return [error("image-tag-type", `newTag ${text} is read as a ${typeof image.newTag}, not a string: quote it ("${text}")`, {
           file: kItem.path!, field: `images[${i}].newTag`,
         })];
@@ -312,14 +318,6 @@ function directiveIn(node: unknown, at: string): { key: string; at: string } | u
     }
   }
   return undefined;
-}
-
-function jsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 const anchored = (pattern: string) => new RegExp(`^(?:${pattern})$`);
