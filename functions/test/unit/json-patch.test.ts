@@ -29,6 +29,8 @@ describe("applyJsonPatch: RFC 6902 as kustomize applies it", () => {
     [{ op: "remove", path: "/spec/value/x" }, 'operation 0 (remove /spec/value/x): "/spec/value/x" does not exist'],
     [{ op: "add", path: "/spec/list/9", value: 1 }, 'operation 0 (add /spec/list/9): "/spec/list/9" is not an index of the list'],
     [{ op: "add", path: "/spec/list/x", value: 1 }, 'operation 0 (add /spec/list/x): "/spec/list/x" is not an index of the list'],
+    [{ op: "add", path: "/spec/list/1x", value: 1 }, 'operation 0 (add /spec/list/1x): "/spec/list/1x" is not an index of the list'],
+    [{ op: "add", path: "/spec/list/01", value: 1 }, 'operation 0 (add /spec/list/01): "/spec/list/01" is not an index of the list'],
     [{ op: "add", path: "/nope/deeper", value: 1 }, 'operation 0 (add /nope/deeper): "/nope/deeper" does not exist'],
     [{ op: "add", path: "/spec/value/x", value: 1 }, 'operation 0 (add /spec/value/x): "/spec/value/x" does not exist'],
     [{ op: "replace", path: "/spec/list/-1", value: 1 }, 'operation 0 (replace /spec/list/-1): "/spec/list/-1" does not exist'],
@@ -64,6 +66,16 @@ describe("applyJsonPatch: RFC 6902 as kustomize applies it", () => {
 
   test("the empty pointer is the whole document", () => {
     expect(applyJsonPatch(doc(), [{ op: "test", path: "", value: doc() }])).toEqual({ doc: doc() });
+  });
+
+  test("an index may have several digits", () => {
+    const list = Array.from({ length: 12 }, (_, i) => i);
+    expect(applyJsonPatch({ list }, [{ op: "replace", path: "/list/10", value: "ten" }, { op: "test", path: "/list/11", value: 11 }]))
+      .toEqual({ doc: { list: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, "ten", 11] } });
+  });
+
+  test("every escaped slash in a key is read", () => {
+    expect(applyJsonPatch({ "a/b/c": 1 }, [{ op: "remove", path: "/a~1b~1c" }])).toEqual({ doc: {} });
   });
 
   test("a list index may be the list's length (appending), and a removed element closes the gap", () => {
