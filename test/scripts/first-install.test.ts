@@ -85,6 +85,10 @@ describe("what a pod template needs", () => {
     expect(podNeeds(job({ containers: [{ name: "app" }] }), "shop", reader()).refs).toEqual([
       { kind: "ServiceAccount", name: "default", namespace: "shop", from: "serviceAccountName" },
     ]);
+    expect(podNeeds(job({ containers: [{ name: "app", envFrom: [{ configMapRef: { name: "cfg" } }] }] }), "shop", reader()).refs).toEqual([
+      { kind: "ServiceAccount", name: "default", namespace: "shop", from: "serviceAccountName" },
+      { kind: "ConfigMap", name: "cfg", namespace: "shop", from: "container app envFrom" },
+    ]);
   });
 
   it("reports what it cannot read instead of assuming the pod needs nothing", () => {
@@ -155,6 +159,10 @@ describe("phases", () => {
   it("fails on a port the Service does not have", () => {
     expect(problems([{ name: "1", objects: [config, svc("postgres", 5433), migrate] }], ["medusa-secret"])).toEqual([
       'phase "1": Job/migrate: initContainer wait-for-postgres nc -z connects to Service postgres on port 5432, which the Service does not have (5433)',
+    ]);
+    const twoPorts = obj("Service", "postgres", { spec: { ports: [{ port: 9187 }, { port: 5433 }] } });
+    expect(problems([{ name: "1", objects: [config, twoPorts, migrate] }], ["medusa-secret"])).toEqual([
+      'phase "1": Job/migrate: initContainer wait-for-postgres nc -z connects to Service postgres on port 5432, which the Service does not have (9187, 5433)',
     ]);
   });
 });
@@ -320,6 +328,9 @@ describe("what the install must provide", () => {
     expect(problems([{ name: "1", objects: [es("creds-sync", "creds"), es("keys"), pod] }])).toEqual([]);
     const specless = { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "keys", namespace: "shop" } };
     expect(problems([{ name: "1", objects: [es("creds-sync", "creds"), specless, pod] }])).toEqual([]);
+    expect(problems([{ name: "1", objects: [obj("ConfigMap", "creds"), es("keys"), pod] }]), "a ConfigMap provides no Secret").toEqual([
+      'phase "1": Deployment/app: container app envFrom needs Secret creds, but nothing in the install provides it (nor is it a provisioned Secret of the policy)',
+    ]);
     expect(problems([{ name: "1", objects: [pod] }, { name: "2", objects: [es("creds-sync", "creds"), es("keys")] }])).toEqual([
       'phase "1": Deployment/app: container app envFrom needs Secret creds, but it comes only in the later phase "2" (nor is it a provisioned Secret of the policy)',
       'phase "1": Deployment/app: container app envFrom needs Secret keys, but it comes only in the later phase "2" (nor is it a provisioned Secret of the policy)',
@@ -360,6 +371,8 @@ describe("what the install must provide", () => {
     const client = app({ initContainers: [wait("db", 5432)], containers: [{ name: "app", env: [{ name: "U", value: "ftp://db" }] }] });
     expect(problems([{ name: "1", objects: [svc("db", { type: "ExternalName", externalName: "db.example.com" }), client] }])).toEqual([]);
     expect(problems([{ name: "1", objects: [svc("db", { selector: {}, ports: [{ port: 5432 }] }), client] }])).toEqual([]);
+    const jobClient = job({ initContainers: [wait("db", 5432)], containers: [{ name: "m" }] });
+    expect(problems([{ name: "1", objects: [svc("db", { selector: {}, ports: [{ port: 9187 }, { port: 5432 }] }), jobClient] }])).toEqual([]);
     const jobPods = obj("Job", "db-job", { spec: { template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "j" }] } } } });
     const cronPods = obj("CronJob", "db-cron", { spec: { jobTemplate: { spec: { template: { metadata: { labels: { app: "db" } }, spec: { containers: [{ name: "c" }] } } } } } });
     expect(problems([{ name: "1", objects: [svc("db", { selector: { app: "db" } }), jobPods, cronPods, client] }])).toEqual([
