@@ -342,7 +342,7 @@ describe("deriveCors: what it refuses, in the words a user reads", () => {
     expect(values(withMedusaPorts(ports)).storefront.MEDUSA_BACKEND_URL).toBe(`http://medusa:${port}`);
   });
 
-  test.each([[[]], [[{ port: 0, targetPort: 9000 }]], [[{ port: 65536, targetPort: 9000 }]], [[{ port: "80", targetPort: 9000 }]], [[{ port: 80.5 }]]])(
+  test.each([[[]], [[null]], [[{ port: 0, targetPort: 9000 }]], [[{ port: 65536, targetPort: 9000 }]], [[{ port: "80", targetPort: 9000 }]], [[{ port: 80.5 }]]])(
     "the medusa Service ports %j name no port",
     (ports) => {
       expect(derive(withMedusaPorts(ports)).results).toEqual([error("service-port",
@@ -375,7 +375,7 @@ describe("deriveCors: Ingresses of any shape are read without a JavaScript error
     const objects = shop();
     const ing = objects.find((o) => o.kind === "Ingress")!;
     ing.spec.tls = [null, { hosts: ["admin.example.com"] }];
-    ing.spec.rules[0].http.paths.unshift(null);
+    ing.spec.rules[0].http.paths.unshift(null, { path: "/nowhere" });
     const v = values(objects);
     expect([v.medusa.BACKEND_URL, v.medusa.STOREFRONT_URL]).toEqual(["https://admin.example.com", "http://shop.example.com"]);
   });
