@@ -111,7 +111,7 @@ describe("applyJsonPatch: RFC 6902 as kustomize applies it", () => {
     });
 
     test.each([
-      ["/s", 1], ["/n", "1"], ["/nil", {}], ["/empty", null], ["/list", [1]], ["/list", [1, { a: [3] }]], ["/list", { 0: 1, 1: { a: [2] } }],
+      ["/s", 1], ["/n", "1"], ["/nil", {}], ["/empty", null], ["/list", [1]], ["/list", [1, { a: [2] }, 3]], ["/list", [1, { a: [3] }]], ["/list", { 0: 1, 1: { a: [2] } }],
       ["/map", [1]], ["/map", { a: 1 }], ["/map", { a: 1, b: { c: [] }, d: 1 }], ["/map", { a: 1, c: { c: [] } }], ["/map", { a: 1, b: { c: {} } }],
       ["/empty", []],
     ])("%s does not equal %j", (path, value) => {

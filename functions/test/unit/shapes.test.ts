@@ -27,6 +27,11 @@ describe("shapeProblems: the fields the function reads have the types Kubernetes
       { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "no-spec" } },
       withPod("Deployment", { containers: [{ name: "a", image: null, envFrom: [{ configMapRef: { name: "c" } }], resources: { requests: null } }] }),
       withPod("Job", null),
+      withPod("Deployment", { containers: [{ name: "no-resources" }] }),
+      { apiVersion: "v1", kind: "Service", metadata: { name: "no-spec" } },
+      { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "no-spec" } },
+      { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "no-job-template" }, spec: {} },
+      { apiVersion: "batch/v1", kind: "CronJob", metadata: { name: "no-job-spec" }, spec: { jobTemplate: {} } },
     ])).toEqual([]);
   });
 
