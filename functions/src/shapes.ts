@@ -8,19 +8,22 @@ import { type Result, error } from "./results.ts";
  * value of another shape is a finding naming the field, checked once before
  * anything is derived, so no module meets a string where it expects a list.
  */
-type Expect = "list" | "mapping" | "string" | "list of mappings";
+type Expect = "mapping" | "string" | "list of mappings";
 
 function problem(value: unknown, want: Expect): string | undefined {
   if (value === undefined || value === null) return undefined;
   switch (want) {
-    case "list": return Array.isArray(value) ? undefined : "a list";
     case "mapping": return isPlainObject(value) ? undefined : "a mapping";
     case "string": return typeof value === "string" ? undefined : "a string";
     case "list of mappings": return Array.isArray(value) && value.every(isPlainObject) ? undefined : "a list of mappings";
   }
 }
 
-const CONTAINER_FIELDS: [string, Expect][] = [["name", "string"], ["image", "string"], ["envFrom", "list of mappings"], ["resources", "mapping"]];
+const CONTAINER_FIELDS: [string, Expect][] = [
+  ["name", "string"], ["image", "string"], ["envFrom", "list of mappings"], ["env", "list of mappings"], ["resources", "mapping"],
+];
+/** The pod-level lists the object references are read from (shop-objects.ts, podReferences). */
+const POD_LISTS = ["imagePullSecrets", "volumes"] as const;
 
 export function shapeProblems(objects: readonly KubeObject[]): Result[] {
   const out: Result[] = [];
@@ -42,6 +45,12 @@ export function shapeProblems(objects: readonly KubeObject[]): Result[] {
     if (template && !at(template.spec, "mapping", `${o.kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template"}.spec`)) continue;
     const pod = podSpecOf(o);
     if (!pod) continue;
+    for (const list of POD_LISTS) at(pod.spec[list], "list of mappings", `${pod.path}.${list}`);
+    (Array.isArray(pod.spec.volumes) ? pod.spec.volumes : []).forEach((v: any, i: number) => {
+      if (isPlainObject(v) && at(v.projected, "mapping", `${pod.path}.volumes[${i}].projected`)) {
+        at(v.projected?.sources, "list of mappings", `${pod.path}.volumes[${i}].projected.sources`);
+      }
+    });
     for (const list of ["initContainers", "containers"] as const) {
       if (!at(pod.spec[list], "list of mappings", `${pod.path}.${list}`)) continue;
       (pod.spec[list] ?? []).forEach((c: any, i: number) => {

@@ -112,4 +112,21 @@ describe("shapeProblems: the fields the function reads have the types Kubernetes
       { apiVersion: "v1", kind: "Service", name: "two" },
     ]);
   });
+
+  test("the pod lists object references are read from are lists of mappings, a projected volume's sources too", () => {
+    expect(problems(withPod("Deployment", { imagePullSecrets: "regcred", volumes: [null], containers: [] })))
+      .toEqual(['spec.template.spec.imagePullSecrets: must be a list of mappings, got "regcred"', "spec.template.spec.volumes: must be a list of mappings, got [null]"]);
+    expect(problems(withPod("Pod", { imagePullSecrets: [null], containers: [] })))
+      .toEqual(["spec.imagePullSecrets: must be a list of mappings, got [null]"]);
+    expect(problems(withPod("Deployment", { volumes: [{ name: "a", projected: "x" }, { name: "b", projected: { sources: { secret: { name: "s" } } } }], containers: [] }))).toEqual([
+      'spec.template.spec.volumes[0].projected: must be a mapping, got "x"',
+      'spec.template.spec.volumes[1].projected.sources: must be a list of mappings, got {"secret":{"name":"s"}}',
+    ]);
+    expect(problems(withPod("Deployment", { imagePullSecrets: [{ name: "r" }], volumes: [{ name: "a", projected: { sources: [{ secret: { name: "s" } }] } }], containers: [] }))).toEqual([]);
+  });
+
+  test("a container's env is a list of mappings", () => {
+    expect(problems(withPod("Job", { containers: [{ name: "a", env: { A: "1" } }] })))
+      .toEqual(['spec.template.spec.containers[0].env: must be a list of mappings, got {"A":"1"}']);
+  });
 });
