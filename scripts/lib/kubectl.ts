@@ -24,10 +24,10 @@ export function kubectl(args: string[], opts: { input?: string; secrets?: readon
   return ran;
 }
 
-/** Resolves when kubectl exits, with its exit code; `signal` kills it. */
+/** Resolves when kubectl exits, with its exit code; `signal` kills it. Its output is not read, so none is kept: a pipe nobody drains could stall it. */
 export function kubectlAsync(args: string[], signal: AbortSignal): Promise<number> {
   return new Promise((done) => {
-    const child = spawn(process.env.KUBECTL ?? "kubectl", args, { stdio: ["ignore", "ignore", "pipe"], signal });
+    const child = spawn(process.env.KUBECTL ?? "kubectl", args, { stdio: "ignore", signal });
     child.on("error", () => done(1));
     child.on("close", (code) => done(code ?? 1));
   });
