@@ -46,9 +46,10 @@ export function shapeProblems(objects: readonly KubeObject[]): Result[] {
     const pod = podSpecOf(o);
     if (!pod) continue;
     for (const list of POD_LISTS) at(pod.spec[list], "list of mappings", `${pod.path}.${list}`);
-    (Array.isArray(pod.spec.volumes) ? pod.spec.volumes : []).forEach((v: any, i: number) => {
-      if (isPlainObject(v) && at(v.projected, "mapping", `${pod.path}.volumes[${i}].projected`)) {
-        at(v.projected?.sources, "list of mappings", `${pod.path}.volumes[${i}].projected.sources`);
+    (Array.isArray(pod.spec.volumes) ? pod.spec.volumes : []).forEach((v: unknown, i: number) => {
+      const projected = isPlainObject(v) ? v.projected : undefined;
+      if (at(projected, "mapping", `${pod.path}.volumes[${i}].projected`) && isPlainObject(projected)) {
+        at(projected.sources, "list of mappings", `${pod.path}.volumes[${i}].projected.sources`);
       }
     });
     for (const list of ["initContainers", "containers"] as const) {
