@@ -16,8 +16,9 @@ describe("test tiers", () => {
     expect([...tiers].sort()).toEqual([...projects].sort());
   });
 
-  it("npm test runs every project, and the fast tier never sets up the control plane", () => {
-    expect(scripts.test).toMatch(/vitest run$/);
+  it("npm test runs every project and then the mutation run, and the fast tier never sets up the control plane", () => {
+    expect(scripts.test).toMatch(/ vitest run && stryker run && node test\/mutation\/score\.ts$/);
+    expect(scripts["test:mutation"]).toMatch(/ stryker run && node test\/mutation\/score\.ts$/);
     expect(scripts["test:fast"]).toContain("tools/setup.sh --no-control-plane");
   });
 });
