@@ -6,9 +6,9 @@
  * Builds are deterministic, so sharing them changes nothing but the run time.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parse } from "yaml";
-import { availableParallelism } from "node:os";
 import { KUSTOMIZE_FRONT_ENDS, REPO_ROOT } from "./tools.ts";
 
 export interface ToolOutput {
@@ -106,14 +106,16 @@ export async function buildEverything(tmpRoot: string): Promise<BuildResults> {
     ...overlayDirs().map((o): [string, string, string] => [o, o, resolve(REPO_ROOT, o)]),
     ...componentDirs().map((c): [string, string, string] => [componentTarget(c), `base + ${c}`, componentKustomization(tmpRoot, c)]),
   ];
-  const jobs = targets.flatMap(([key, , dir]) => (["kustomize", "kubectl"] as const).map((frontEnd) => ({ key, frontEnd, dir })));
-  const outputs = new Map<string, ToolOutput>();
+  const results: BuildResults = {};
+  const jobs = targets.flatMap(([key, label, dir]) => {
+    const target = (results[key] = { label, dir } as TargetBuild);
+    return (["kustomize", "kubectl"] as const).map((frontEnd) => async () => {
+      target[frontEnd] = await attempt(KUSTOMIZE_FRONT_ENDS[frontEnd](dir));
+    });
+  });
   const next = jobs.values();
-  const worker = async () => {
-    for (const job of next) outputs.set(`${job.key}\0${job.frontEnd}`, await attempt(KUSTOMIZE_FRONT_ENDS[job.frontEnd](job.dir)));
-  };
-  await Promise.all(Array.from({ length: availableParallelism() }, worker));
-  return Object.fromEntries(targets.map(([key, label, dir]) => [key, {
-    label, dir, kustomize: outputs.get(`${key}\0kustomize`)!, kubectl: outputs.get(`${key}\0kubectl`)!,
-  }]));
+  await Promise.all(Array.from({ length: availableParallelism() }, async () => {
+    for (const job of next) await job();
+  }));
+  return results;
 }
