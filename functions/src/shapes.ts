@@ -41,8 +41,9 @@ export function shapeProblems(objects: readonly KubeObject[]): Result[] {
       at(o.spec?.ports, "list of mappings", "spec.ports");
     }
     const template = o.kind === "CronJob" ? o.spec?.jobTemplate?.spec?.template : o.spec?.template;
-    if (o.kind !== "Pod" && !at(template, "mapping", o.kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template")) continue;
-    if (template && !at(template.spec, "mapping", `${o.kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template"}.spec`)) continue;
+    const templatePath = o.kind === "CronJob" ? "spec.jobTemplate.spec.template" : "spec.template";
+    if (o.kind !== "Pod" && !at(template, "mapping", templatePath)) continue;
+    if (template && !at(template.spec, "mapping", `${templatePath}.spec`)) continue;
     const pod = podSpecOf(o);
     if (!pod) continue;
     for (const list of POD_LISTS) at(pod.spec[list], "list of mappings", `${pod.path}.${list}`);
