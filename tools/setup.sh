@@ -5,6 +5,7 @@
 #
 #   tools/setup.sh                     everything, the test control plane included
 #   tools/setup.sh --no-control-plane  what the fast tier (`npm run test:fast`) needs
+#   tools/setup.sh --render            what `npm run render` needs: kpt and the standalone kustomize
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,11 +14,13 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ecom-deploy"
 
 control_plane=1
+test_tools=1
 case "${1:-}" in
   "") ;;
   --no-control-plane) control_plane="" ;;
+  --render) control_plane="" test_tools="" ;;
   *)
-    echo "usage: $0 [--no-control-plane]" >&2
+    echo "usage: $0 [--no-control-plane | --render]" >&2
     exit 2
     ;;
 esac
@@ -32,22 +35,8 @@ die() {
 command -v go >/dev/null 2>&1 || die "go not found on PATH. Install Go 1.22 or newer
     (Debian/Ubuntu: sudo apt-get install golang-go); it builds kustomize, gitleaks, kube-score,
     tools/flux-build and the test control plane."
-command -v kubectl >/dev/null 2>&1 || die "kubectl not found on PATH. Install kubectl ${KUBECTL_VERSION%.*}
-    (its built-in kustomize must be ${KUSTOMIZE_VERSION}), e.g. from the Kubernetes project's apt
-    repository (${KUBECTL_VERSION%.*} stable channel) or the Google Cloud SDK package 'kubectl'."
-kubectl_kustomize="$(kubectl version --client 2>/dev/null | awk -F': ' '/Kustomize Version/ { print $2 }')"
-[ "$kubectl_kustomize" = "$KUSTOMIZE_VERSION" ] || die "kubectl embeds kustomize '${kubectl_kustomize:-unknown}'; the tests compare it
-    with the standalone ${KUSTOMIZE_VERSION}, which kubectl ${KUBECTL_VERSION%.*} embeds: install kubectl ${KUBECTL_VERSION%.*}."
 command -v kpt >/dev/null 2>&1 || die "kpt not found on PATH. Install kpt ${KPT_VERSION#v}, e.g. a release binary
     from the kpt project or the Google Cloud SDK package 'google-cloud-cli-kpt'."
-command -v python3 >/dev/null 2>&1 && python3 -c 'import venv, ensurepip' 2>/dev/null || die "python3 with venv
-    support not found (Checkov runs in a virtual environment). Debian/Ubuntu: sudo apt-get install python3-venv"
-if [ -n "$control_plane" ]; then
-  for t in openssl curl; do
-    command -v "$t" >/dev/null 2>&1 || die "$t not found on PATH (the test control plane needs it).
-    Debian/Ubuntu: sudo apt-get install $t"
-  done
-fi
 
 # Debian's Go can be older than a pinned module asks for; Go >= 1.21 then fetches the toolchain its
 # go.mod names through the module proxy by itself.
@@ -64,6 +53,25 @@ go_tool() {
   go install "$package@$version"
 }
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
+# The render's tools are all there now; it says nothing more, since it runs before every render.
+[ -n "$test_tools" ] || exit 0
+
+# --- what only the tests need -----------------------------------------------------------------------
+command -v kubectl >/dev/null 2>&1 || die "kubectl not found on PATH. Install kubectl ${KUBECTL_VERSION%.*}
+    (its built-in kustomize must be ${KUSTOMIZE_VERSION}), e.g. from the Kubernetes project's apt
+    repository (${KUBECTL_VERSION%.*} stable channel) or the Google Cloud SDK package 'kubectl'."
+kubectl_kustomize="$(kubectl version --client 2>/dev/null | awk -F': ' '/Kustomize Version/ { print $2 }')"
+[ "$kubectl_kustomize" = "$KUSTOMIZE_VERSION" ] || die "kubectl embeds kustomize '${kubectl_kustomize:-unknown}'; the tests compare it
+    with the standalone ${KUSTOMIZE_VERSION}, which kubectl ${KUBECTL_VERSION%.*} embeds: install kubectl ${KUBECTL_VERSION%.*}."
+command -v python3 >/dev/null 2>&1 && python3 -c 'import venv, ensurepip' 2>/dev/null || die "python3 with venv
+    support not found (Checkov runs in a virtual environment). Debian/Ubuntu: sudo apt-get install python3-venv"
+if [ -n "$control_plane" ]; then
+  for t in openssl curl; do
+    command -v "$t" >/dev/null 2>&1 || die "$t not found on PATH (the test control plane needs it).
+    Debian/Ubuntu: sudo apt-get install $t"
+  done
+fi
+
 go_tool gitleaks github.com/zricethezav/gitleaks/v8 "$GITLEAKS_VERSION"
 go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION"
 

@@ -21,4 +21,8 @@ describe("test tiers", () => {
     expect(scripts["test:mutation"]).toMatch(/ stryker run && node test\/mutation\/score\.ts$/);
     expect(scripts["test:fast"]).toContain("tools/setup.sh --no-control-plane");
   });
+
+  it("the commands that run kustomize install it on first use, so `npm ci && npm run render` works on a fresh machine", () => {
+    for (const name of ["render", "set-image", "bench"]) expect(scripts[name], name).toMatch(/^bash tools\/setup\.sh --render && /);
+  });
 });
