@@ -56,6 +56,12 @@ describe("secret scanner (gitleaks)", () => {
     expect(pathPattern("a+b.env")).toBe("^a\\+b\\.env$");
   });
 
+  it("exempts the mutation state file alone, not the folder it is in", () => {
+    const leak = `{"source": "const t = '${fakeGithubToken()}';"}\n`;
+    const dir = tempTree({ "test/mutation/stryker-incremental.json": leak, "test/mutation/other.json": leak, "stryker-incremental.json": leak });
+    expect(scan(dir, "dir", CONFIG).map((f) => f.File).sort()).toEqual(["stryker-incremental.json", "test/mutation/other.json"]);
+  });
+
   it("exempts only dev-only-marked lines of the dev overlay", () => {
     const line = `      - STRIPE_API_KEY=${fakeStripeKey()} # dev-only-fake\n`;
     const unmarked = `      - STRIPE_API_KEY=${fakeStripeKey()}\n`;
