@@ -25,14 +25,16 @@ const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `npm run setup` says how 
 const found = goInstalledTool("kustomize", "KUSTOMIZE");
 const kustomize = "path" in found ? found.path : fail(`the standalone kustomize is ${found.missing}; ${SETUP_HINT}`);
 
-// Dependencies, history and local tool state (.cache/: control-plane data, sockets) are not part of
-// the package; everything else is copied so overlays build.
-const SKIP = new Set(["node_modules", ".git", ".cache"]);
+// Dependencies and history, wherever they are, and the checkout's local state at its top (.cache/:
+// control-plane data, sockets; mutation testing's sandbox and reports) are not part of the package;
+// everything else is copied so overlays build.
+const SKIP_ANYWHERE = new Set(["node_modules", ".git"]);
+const SKIP_AT_TOP = new Set([".cache", ".stryker-tmp", "reports"]);
 const scratch = mkdtempSync(join(tmpdir(), "ecom-render-"));
 const stage = join(scratch, "package");
 let status = 1;
 try {
-  cpSync(target, stage, { recursive: true, filter: (src) => !SKIP.has(basename(src)) });
+  cpSync(target, stage, { recursive: true, filter: (src) => !SKIP_ANYWHERE.has(basename(src)) && !SKIP_AT_TOP.has(relative(target, src)) });
   const overlays = policiesOf(kpt, stage);
   if (typeof overlays === "string") fail(overlays, "render-failed");
   // An overlay that does not build gets no entry; the judge reports the failure after the render.
@@ -51,29 +53,34 @@ try {
   process.stderr.write((run.stderr ?? "").replaceAll(stage, target));
   if (run.error) fail(`cannot run kpt: ${run.error.message}`);
   status = run.status ?? 1;
-  if (status === 0) status = judge(overlays);
-  if (status === 0) copyChanged(stage, target);
+  const changed = status === 0 ? changedFiles(stage, target) : [];
+  // A render that changed no file leaves every overlay building as before: the judge reuses those builds.
+  if (status === 0) status = judge(overlays, changed.length ? {} : builds);
+  if (status === 0) for (const file of changed) copyFile(join(stage, file), join(target, file));
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
 process.exit(status);
 
-function judge(overlays) {
+function judge(overlays, builds) {
   const tools = { kustomize, node: process.execPath, bundle };
-  const disagreements = overlays.flatMap(({ overlay, policy }) => judgeOverlay(tools, stage, overlay, policy));
+  const disagreements = overlays.flatMap(({ overlay, policy }) => judgeOverlay(tools, stage, overlay, policy, builds[overlay]));
   for (const d of disagreements) console.error(`render: ${d.code}: ${d.overlay}: ${d.message.replaceAll(stage, target)}`);
   if (disagreements.length) console.error("render: nothing was written");
   return disagreements.length ? 1 : 0;
 }
 
-function copyChanged(from, to) {
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const src = join(from, entry.name);
-    const dst = join(to, entry.name);
-    if (entry.isDirectory()) copyChanged(src, dst);
-    else if (!existsSync(dst) || !readFileSync(src).equals(readFileSync(dst))) {
-      mkdirSync(to, { recursive: true });
-      writeFileSync(dst, readFileSync(src));
-    }
-  }
+/** Files under `from` (relative paths) that `to` lacks or holds with other bytes. */
+function changedFiles(from, to, dir = "") {
+  return readdirSync(join(from, dir), { withFileTypes: true }).flatMap((entry) => {
+    const file = join(dir, entry.name);
+    if (entry.isDirectory()) return changedFiles(from, to, file);
+    const dst = join(to, file);
+    return existsSync(dst) && readFileSync(join(from, file)).equals(readFileSync(dst)) ? [] : [file];
+  });
+}
+
+function copyFile(src, dst) {
+  mkdirSync(dirname(dst), { recursive: true });
+  writeFileSync(dst, readFileSync(src));
 }

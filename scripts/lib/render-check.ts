@@ -57,10 +57,15 @@ export function overlayBuildsConfig(builds: Record<string, string>): string {
   return JSON.stringify({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds });
 }
 
-/** Builds one overlay with kustomize and runs the function over the build with the overlay's policy. */
-export function judgeOverlay(tools: { kustomize: string; node: string; bundle: string }, root: string, overlay: string, policy: unknown): Disagreement[] {
+/**
+ * Runs the function over one overlay's `kustomize build` with the overlay's policy: `build` when the
+ * caller has the build of exactly these files already, else a new one.
+ */
+export function judgeOverlay(
+  tools: { kustomize: string; node: string; bundle: string }, root: string, overlay: string, policy: unknown, build?: string,
+): Disagreement[] {
   const at = (message: string, code = "render-disagrees"): Disagreement => ({ overlay, code, message });
-  const built = buildOverlay(tools.kustomize, root, overlay);
+  const built = build === undefined ? buildOverlay(tools.kustomize, root, overlay) : { text: build };
   if ("problem" in built) return [at(`after the render, ${built.problem}`, "render-build-failed")];
   // kustomize prints one document per object, never an empty one.
   const items = parseAllDocuments(built.text).map((d) => d.toJS());

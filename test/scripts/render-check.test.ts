@@ -116,6 +116,12 @@ describe("judgeOverlay", () => {
     expect(judgeOverlay(tools(), REPO_ROOT, "overlays/prod", prodPolicy(REPO_ROOT))).toEqual([]);
   });
 
+  it("judges the build it is handed without building again", () => {
+    const stale = built("overlays/prod").text.replace(/BACKEND_URL: https:\/\/admin\.example\.com/, "BACKEND_URL: https://old.example.com");
+    const found = judgeOverlay(tools(), join(scratch, "no-such-package"), "overlays/prod", prodPolicy(REPO_ROOT), stale);
+    expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^ConfigMap ecom-prod\/medusa-config: data\.BACKEND_URL: the render left "https:\/\/old\.example\.com"/)]);
+  });
+
   it("names object, field and both values for each value the function derives differently from the build (a missing one as empty)", () => {
     const root = shopWith([
       ["overlays/prod/kustomization.yaml", /newTag: "9496114"/, 'newTag: "abcdef1"'],
