@@ -3,11 +3,15 @@
  * overlay: no finding survives except the deliberate ones listed in docs/policy-exceptions.yaml,
  * and every listed exception still matches something. A missing tool fails, never skips.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { built, overlayDirs } from "../support/builds.ts";
 import { find, podSpec } from "../support/k8s.ts";
-import { checkov, describeFinding, EXCEPTIONS_FILE, excepts, exceptions, kubeScore, type Finding } from "../support/judges.ts";
+import { checkov, checkovBinary, describeFinding, EXCEPTIONS_FILE, excepts, exceptions, kubeScore, venvCheckovVersion, type Finding } from "../support/judges.ts";
+import { toolVersion } from "../../scripts/lib/tool-versions.ts";
 
 /** A copy of prod that both tools must flag: its storefront has no limits and a writable root. */
 const UNSAFE = "overlays/prod with an unsafe storefront";
@@ -49,5 +53,28 @@ describe("independent policy tools over every overlay", () => {
         "checkov CKV_K8S_22 Deployment/storefront",
       ]),
     );
+  });
+});
+
+describe("Checkov's version, read from what pip installed", () => {
+  it("is the pinned one for the Checkov the tests run", () => {
+    expect(venvCheckovVersion(checkovBinary())).toBe(toolVersion("CHECKOV_VERSION"));
+  });
+
+  it("comes from the one checkov dist-info of the environment, and is unknown outside one or with two", () => {
+    const venv = mkdtempSync(join(tmpdir(), "ecom-venv-"));
+    try {
+      const site = join(venv, "lib", "python3.11", "site-packages");
+      mkdirSync(join(site, "checkov-9.9.9.dist-info"), { recursive: true });
+      mkdirSync(join(site, "checkov_extras-1.0.0.dist-info"));
+      mkdirSync(join(venv, "bin"));
+      writeFileSync(join(venv, "bin", "checkov"), "");
+      expect(venvCheckovVersion(join(venv, "bin", "checkov"))).toBe("9.9.9");
+      mkdirSync(join(site, "checkov-1.0.0.dist-info"));
+      expect(venvCheckovVersion(join(venv, "bin", "checkov"))).toBeUndefined();
+      expect(venvCheckovVersion("/usr/bin/checkov")).toBeUndefined();
+    } finally {
+      rmSync(venv, { recursive: true, force: true });
+    }
   });
 });
