@@ -3,14 +3,14 @@
  * under fixtures/ is one run of the function with its expected outcome in
  * `.expected/`. Layout and how to add or regenerate a scenario: fixtures/README.md.
  */
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, type ExpectStatic } from "vitest";
 import { parse, stringify } from "yaml";
 import { tool } from "../../test/support/tools.ts";
 
@@ -82,13 +82,14 @@ test("the fixture set is complete", () => {
   }
 });
 
-describe("package mode: kpt fn eval over a package, via scripts/render.mjs", () => {
-  test.each(packageScenarios)("%s", (scenario) => {
+// Each scenario waits on kpt, kustomize and node children most of the time, so they run side by side.
+describe.concurrent("package mode: kpt fn eval over a package, via scripts/render.mjs", () => {
+  test.for(packageScenarios)("%s", async (scenario, { expect }) => {
     const dir = join(FIXTURES, scenario);
-    const config = readConfig(dir);
+    const config = readConfig(dir, expect);
     const pkg = preparePackage(scenario, config);
 
-    const first = render(pkg, "first");
+    const first = await render(pkg, "first", expect);
     const patch = stagedDiff(pkg);
     const results = first.results;
 
@@ -111,20 +112,20 @@ describe("package mode: kpt fn eval over a package, via scripts/render.mjs", () 
 
     git(pkg, "add", "-A");
     git(pkg, "commit", "-q", "--allow-empty", "-m", "first render");
-    const second = render(pkg, "second");
+    const second = await render(pkg, "second", expect);
     expect(second.exitCode, "second run exit code").toBe(first.exitCode);
     expect(stagedDiff(pkg), "a second render must change nothing").toBe("");
     expect(second.results, "a second render must report the same").toEqual(results);
   });
 });
 
-describe("plugin mode: a DeployPolicy as functionConfig over a built overlay", () => {
-  test.each(pluginScenarios)("%s", (scenario) => {
+describe.concurrent("plugin mode: a DeployPolicy as functionConfig over a built overlay", () => {
+  test.for(pluginScenarios)("%s", async (scenario, { expect }) => {
     const dir = join(FIXTURES, scenario);
-    const config = readConfig(dir);
+    const config = readConfig(dir, expect);
     const input = readFileSync(join(dir, "input.yaml"), "utf8");
 
-    const first = runBundle(input);
+    const first = await runBundle(input);
     const expectedOutput = join(dir, ".expected", "output.yaml");
     if (UPDATE) writeFileSync(expectedOutput, first.stdout);
     expect(first.status, `exit code; stderr:\n${first.stderr}`).toBe(config.exitCode);
@@ -136,7 +137,7 @@ describe("plugin mode: a DeployPolicy as functionConfig over a built overlay", (
     if (config.exitCode !== 0) expect((out.results ?? []).some((r: any) => r.severity === "error")).toBe(true);
 
     // Feeding the output back, as a second kustomize build of a rendered overlay would, converges.
-    const again = runBundle(withFunctionConfig(withoutResults(first.stdout), input));
+    const again = await runBundle(withFunctionConfig(withoutResults(first.stdout), input));
     expect(again.status).toBe(first.status);
     expect(itemsOf(again.stdout)).toBe(itemsOf(first.stdout));
     if (config.exitCode === 0) expect(parse(again.stdout).results, "nothing left to correct").toBeUndefined();
@@ -144,7 +145,7 @@ describe("plugin mode: a DeployPolicy as functionConfig over a built overlay", (
   });
 });
 
-function readConfig(dir: string): ScenarioConfig {
+function readConfig(dir: string, expect: ExpectStatic): ScenarioConfig {
   const config = parse(readFileSync(join(dir, ".expected", "config.yaml"), "utf8")) as ScenarioConfig;
   expect(typeof config?.exitCode, `${relative(REPO, dir)}/.expected/config.yaml needs an exitCode`).toBe("number");
   return config;
@@ -169,11 +170,10 @@ function preparePackage(scenario: string, config: ScenarioConfig): string {
   return pkg;
 }
 
-function render(pkg: string, run: string): { exitCode: number; results: NormalizedResult[]; output: string } {
+async function render(pkg: string, run: string, expect: ExpectStatic): Promise<{ exitCode: number; results: NormalizedResult[]; output: string }> {
   const resultsDir = join(work, `${relative(work, pkg)}.${run}.results`);
   mkdirSync(resultsDir);
-  const proc = spawnSync(process.execPath, [RENDER, pkg], {
-    encoding: "utf8",
+  const proc = await spawnAsync(process.execPath, [RENDER, pkg], {
     env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, ECOM_FIXTURE_RESULTS_DIR: resultsDir },
   });
   const output = `${proc.stdout}${proc.stderr}`;
@@ -218,8 +218,28 @@ function git(cwd: string, ...args: string[]): string {
   return proc.stdout;
 }
 
-function runBundle(input: string): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [BUNDLE], { input, encoding: "utf8" });
+function runBundle(input: string): Promise<Outcome> {
+  return spawnAsync(process.execPath, [BUNDLE], { input });
+}
+
+interface Outcome {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A child process run to its end without blocking the worker, so scenarios can overlap. */
+function spawnAsync(bin: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv }): Promise<Outcome> {
+  return new Promise((done, fail) => {
+    const child = spawn(bin, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", fail);
+    child.on("close", (status) => done({ status, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
 }
 
 /** The `items:` block as written, up to the next top-level key. */

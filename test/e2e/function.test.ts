@@ -8,9 +8,11 @@ import { REPO_ROOT, parseAll, tool } from "../support/tools.ts";
 const PLUGIN_ENVS = readdirSync(join(REPO_ROOT, "plugin")).sort();
 /** Every overlay that carries the function's policy, and so must have a plugin directory. */
 const POLICY_ENVS = readdirSync(join(REPO_ROOT, "overlays")).filter((e) => existsSync(join(REPO_ROOT, "overlays", e, "policy", "policy.yaml"))).sort();
+const EVERY_OVERLAY = readdirSync(join(REPO_ROOT, "overlays")).sort();
 const copies: RepoCopy[] = [];
-const copy = () => {
-  const c = new RepoCopy();
+/** A scratch copy; scenarios about prod copy only that overlay, so a render renders and judges one. */
+const copy = (overlays: readonly string[] = ["prod"]) => {
+  const c = new RepoCopy({ overlays });
   copies.push(c);
   return c;
 };
@@ -33,7 +35,8 @@ const pluginBuild = (root: string, env: string) =>
 
 describe("kpt render over the repository", () => {
   it("changes no committed file: the overlays are rendered (the drift check CI relies on)", () => {
-    const repo = copy();
+    const repo = copy(EVERY_OVERLAY);
+    expect(readdirSync(join(repo.root, "overlays")).sort(), "the drift check renders every overlay").toEqual(POLICY_ENVS);
     const out = render(repo.root);
     expect(out.status, out.stderr).toBe(0);
     expect(repo.changedFiles()).toEqual([]);

@@ -6,13 +6,13 @@
  * that differ from those derived from `kustomize build` fail the render.
  * Each case is valid kustomize that once rendered wrong values.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { judgeOverlay } from "../../scripts/lib/render-check.ts";
 import { BUNDLE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
-import { parseAll, tool } from "../support/tools.ts";
+import { parseAll, REPO_ROOT, tool } from "../support/tools.ts";
 
 const copies: RepoCopy[] = [];
 afterEach(() => {
@@ -26,10 +26,13 @@ beforeAll(requireBundle);
  */
 const BAKED_URLS = /\n(?: {2}#[^\n]*\n)* {2}bakedUrls:\n(?: {4}[^\n]*\n)*/;
 
-function repoWith(files: Record<string, string>, edits: [string, RegExp, string][] = []): RepoCopy {
-  const repo = new RepoCopy();
+/** Every overlay of the repository; a scenario's copy holds only prod unless it asks for these. */
+const EVERY_OVERLAY = readdirSync(join(REPO_ROOT, "overlays")).sort();
+
+function repoWith(files: Record<string, string>, edits: [string, RegExp, string][] = [], overlays: readonly string[] = ["prod"]): RepoCopy {
+  const repo = new RepoCopy({ overlays });
   copies.push(repo);
-  for (const env of ["prod", "dev", "home-ops"]) repo.edit(`overlays/${env}/policy/policy.yaml`, BAKED_URLS, "\n");
+  for (const env of overlays) repo.edit(`overlays/${env}/policy/policy.yaml`, BAKED_URLS, "\n");
   for (const [file, text] of Object.entries(files)) {
     mkdirSync(dirname(join(repo.root, file)), { recursive: true });
     writeFileSync(join(repo.root, file), text);
@@ -193,13 +196,14 @@ describe("kpt alone renders every overlay of the repository", () => {
       ["overlays/dev/ingress.yaml", /shop\.localtest\.me/g, "store.localtest.me"],
       ["overlays/home-ops/ingress.yaml", /storefront\.\$\{SECRET_DOMAIN\}/g, "store.${SECRET_DOMAIN}"],
     ];
-    const viaKpt = repoWith({}, edits);
-    const viaRender = repoWith({}, edits);
+    const viaKpt = repoWith({}, edits, EVERY_OVERLAY);
+    const viaRender = repoWith({}, edits, EVERY_OVERLAY);
     const out = kptAlone(viaKpt);
     expect(out.status, out.stdout).toBe(0);
     expect(render(viaRender.root).status).toBe(0);
     expect(viaKpt.changedLines()).toEqual(viaRender.changedLines());
-    for (const env of ["prod", "dev", "home-ops"]) expect(viaKpt.changedFiles()).toContain(`overlays/${env}/derived/medusa-config.yaml`);
+    expect(EVERY_OVERLAY).toEqual(["dev", "home-ops", "prod"]);
+    for (const env of EVERY_OVERLAY) expect(viaKpt.changedFiles()).toContain(`overlays/${env}/derived/medusa-config.yaml`);
   });
 });
 

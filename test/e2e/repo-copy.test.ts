@@ -23,7 +23,7 @@ describe("the scratch repository the end-to-end tests render in", () => {
     checkout.git("add", "overlays/prod/staged.txt");
     expect(render(checkout.root).status, "the stray file must break a render where it is").not.toBe(0);
 
-    const copy = new RepoCopy(checkout.root);
+    const copy = new RepoCopy({ checkout: checkout.root });
     copies.push(copy);
     expect(existsSync(join(copy.root, "overlays/prod/scratch/stray.yaml"))).toBe(false);
     expect(copy.read("overlays/prod/staged.txt")).toBe("added\n");

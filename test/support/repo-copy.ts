@@ -10,21 +10,39 @@ export function requireBundle(): void {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` (npm test does it first)`);
 }
 
+export interface CopyOptions {
+  /** The checkout to copy; this repository by default. */
+  checkout?: string;
+  /**
+   * Only these overlays (and their plugin directories): a scenario about one overlay then renders
+   * and judges that one instead of every overlay. Every overlay by default.
+   */
+  overlays?: readonly string[];
+}
+
+/** The test suites: kpt never reads them (.krmignore), no command imports them, and they are most of the bytes. */
+const TEST_SUITES = /^(?:test|functions\/test)\//;
+
 /**
  * A scratch git repository holding the files git tracks in the checkout (as
  * they are in the working tree, so an uncommitted edit is tested; a new file
- * once it is `git add`ed) plus the built bundle, committed so `git diff` shows
- * exactly what a command changed. Untracked files stay out: kpt reads every
- * YAML file it finds, and a stray one in a checkout must not fail a test.
+ * once it is `git add`ed) but the test suites, plus the built bundle,
+ * committed so `git diff` shows exactly what a command changed. Untracked
+ * files stay out: kpt reads every YAML file it finds, and a stray one in a
+ * checkout must not fail a test.
  */
 export class RepoCopy {
   readonly root = mkdtempSync(join(tmpdir(), "ecom-deploy-"));
 
-  constructor(checkout = REPO_ROOT) {
+  constructor({ checkout = REPO_ROOT, overlays }: CopyOptions = {}) {
     requireBundle();
+    const otherOverlay = (f: string) => {
+      const env = /^(?:overlays|plugin)\/([^/]+)\//.exec(f)?.[1];
+      return overlays !== undefined && env !== undefined && !overlays.includes(env);
+    };
     const files = execFileSync("git", ["ls-files", "-z", "--cached"], { cwd: checkout, encoding: "utf8" })
       .split("\0")
-      .filter((f) => f && existsSync(join(checkout, f)));
+      .filter((f) => f && !TEST_SUITES.test(f) && !otherOverlay(f) && existsSync(join(checkout, f)));
     for (const f of files) {
       mkdirSync(dirname(join(this.root, f)), { recursive: true });
       cpSync(join(checkout, f), join(this.root, f));
