@@ -1,11 +1,26 @@
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { configDefaults, defineConfig } from "vitest/config";
+
+// The Go tools the tests start hundreds of times (kustomize, kpt, kubectl, gitleaks, flux-build) each
+// live under a second in under 100 MB, so collecting garbage before 1 GiB only costs them CPU: a
+// third of a kustomize build's. Their output does not depend on it. Set here, in the process every
+// worker and every tool a test starts inherits; the test control plane's servers opt out.
+process.env.GOGC ??= "off";
+process.env.GOMEMLIMIT ??= "1GiB";
+// Hundreds of node children (render.mjs, the bundle, the day-2 commands) compile the same modules:
+// V8's code cache, kept under the ignored .cache/, saves them a sixth of their CPU.
+process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL("./.cache/node-compile-cache", import.meta.url));
 
 export default defineConfig({
   test: {
     // kustomize, kubectl and kpt are real processes; a cold CI machine can be slow to start them.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // A worker runs one test file after another in the same process (isolate: false below): spies
+    // are put back after each test, and each file that stubs the environment restores it itself
+    // (unstubEnvs would also drop the stubs a file sets up once in beforeAll).
+    restoreMocks: true,
     // A test file spends most of its time waiting for kustomize, kpt or node children, not in its
     // own worker, so one worker per core (vitest leaves one core free) keeps both cores of a small machine busy.
     maxWorkers: availableParallelism(),
@@ -19,6 +34,9 @@ export default defineConfig({
         test: {
           name: "fast",
           include: ["functions/test/**/*.test.ts", "test/**/*.test.ts"],
+          // Loading the shared modules once per worker instead of once per file saves a fifth of the
+          // tier's own CPU; the files share no state (each makes its own scratch directories).
+          isolate: false,
           exclude: [...configDefaults.exclude, "test/cluster/**"],
           globalSetup: ["test/support/global-setup.ts"],
         },
