@@ -6,7 +6,7 @@
 // Everything happens in a staging copy; the overlays are only written when
 // kpt and the judge agree, so a failed render leaves every file as it was.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,9 @@ const fail = (message, code = "tool-missing") => {
   console.error(`render: ${code}: ${message}`);
   process.exit(2);
 };
+if (process.argv.length > 3 || !existsSync(target) || !statSync(target).isDirectory()) {
+  fail(`expected at most one argument, an existing package directory (the repository by default); got ${process.argv.slice(2).join(" ")}`, "usage");
+}
 if (!existsSync(bundle)) fail(`${relative(process.cwd(), bundle)} is missing; run \`npm run build\` first`);
 const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `npm run setup` says how to install it");
 const found = goInstalledTool("kustomize", "KUSTOMIZE");
@@ -34,9 +37,22 @@ const scratch = mkdtempSync(join(tmpdir(), "ecom-render-"));
 const stage = join(scratch, "package");
 let status = 1;
 try {
+  status = render();
+} catch (err) {
+  console.error(`render: internal: ${err instanceof Error ? err.message : String(err)}`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+process.exit(status);
+
+/** The render in the staging copy; the target is written only when kpt and the judge agree. */
+function render() {
   cpSync(target, stage, { recursive: true, filter: (src) => !SKIP_ANYWHERE.has(basename(src)) && !SKIP_AT_TOP.has(relative(target, src)) });
   const overlays = policiesOf(kpt, stage);
-  if (typeof overlays === "string") fail(overlays, "render-failed");
+  if (typeof overlays === "string") {
+    console.error(`render: render-failed: ${overlays.replaceAll(stage, target)}`);
+    return 2;
+  }
   // An overlay that does not build gets no entry; the judge reports the failure after the render.
   const builds = Object.fromEntries(overlays.flatMap(({ overlay }) => {
     const built = buildOverlay(kustomize, stage, overlay);
@@ -51,16 +67,17 @@ try {
     encoding: "utf8",
   });
   process.stderr.write((run.stderr ?? "").replaceAll(stage, target));
-  if (run.error) fail(`cannot run kpt: ${run.error.message}`);
-  status = run.status ?? 1;
-  const changed = status === 0 ? changedFiles(stage, target) : [];
+  if (run.error) {
+    console.error(`render: tool-missing: cannot run kpt: ${run.error.message}`);
+    return 2;
+  }
+  if (run.status !== 0) return run.status ?? 1;
+  const changed = changedFiles(stage, target);
   // A render that changed no file leaves every overlay building as before: the judge reuses those builds.
-  if (status === 0) status = judge(overlays, changed.length ? {} : builds);
-  if (status === 0) for (const file of changed) copyFile(join(stage, file), join(target, file));
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
+  const judged = judge(overlays, changed.length ? {} : builds);
+  if (judged === 0) for (const file of changed) copyFile(join(stage, file), join(target, file));
+  return judged;
 }
-process.exit(status);
 
 function judge(overlays, builds) {
   const tools = { kustomize, node: process.execPath, bundle };

@@ -4,7 +4,8 @@
  * never a stack trace or a Node.js internal.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { RepoCopy } from "../support/repo-copy.ts";
@@ -55,4 +56,42 @@ describe("user errors", () => {
     });
   }
   afterAll(() => rmSync(join(repo.root, "overlays/unreadable"), { recursive: true, force: true }));
+});
+
+describe("npm run render's own errors", () => {
+  /** render.mjs from the copy with a temporary directory of its own, to see what it leaves there. */
+  function render(args: string[]) {
+    const tmp = mkdtempSync(join(tmpdir(), "ecom-render-tmp-"));
+    try {
+      const out = spawnSync(process.execPath, [join(repo.root, "scripts", "render.mjs"), ...args], { cwd: repo.root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } });
+      return { ...out, leftovers: readdirSync(tmp) };
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  it.each([
+    ["a target that does not exist", ["no-such-dir"]],
+    ["a file as the target", ["README.md"]],
+    ["two targets", [".", "overlays"]],
+  ])("%s: a usage error, exit 2, no stack trace", (_, args) => {
+    const out = render(args);
+    expect(out.status, out.stderr).toBe(2);
+    expect(out.stderr).toMatch(/^render: usage: expected at most one argument, an existing package directory/);
+    expect(out.stderr).not.toMatch(/\n\s+at |node:internal|ERR_[A-Z_]+/);
+  });
+
+  it("a package kpt cannot read: render-failed naming the file, and no staging copy left behind", () => {
+    const pkg = join(repo.root, "unreadable-package");
+    mkdirSync(pkg);
+    writeFileSync(join(pkg, "broken.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, mapping]\n");
+    try {
+      const out = render([pkg]);
+      expect(out.status, out.stderr).toBe(2);
+      expect(out.stderr).toMatch(new RegExp(`^render: render-failed: kpt fn source failed: .*${pkg}`, "m"));
+      expect(out.leftovers).toEqual([]);
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
+    }
+  });
 });
