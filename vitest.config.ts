@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { configDefaults, defineConfig } from "vitest/config";
+import { scratchParent } from "./test/support/scratch-dir.ts";
 
 // The Go tools the tests start hundreds of times (kustomize, kpt, kubectl, gitleaks, flux-build) each
 // live under a second in under 100 MB, so collecting garbage before 1 GiB only costs them CPU: a
@@ -11,6 +12,8 @@ process.env.GOMEMLIMIT ??= "1GiB";
 // Hundreds of node children (render.mjs, the bundle, the day-2 commands) compile the same modules:
 // V8's code cache, kept under the ignored .cache/, saves them a sixth of their CPU.
 process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL("./.cache/node-compile-cache", import.meta.url));
+const scratch = scratchParent(process.env);
+if (scratch) process.env.TMPDIR = scratch;
 
 export default defineConfig({
   test: {
@@ -34,8 +37,8 @@ export default defineConfig({
         test: {
           name: "fast",
           include: ["functions/test/**/*.test.ts", "test/**/*.test.ts"],
-          // Loading the shared modules once per worker instead of once per file saves a fifth of the
-          // tier's own CPU; the files share no state (each makes its own scratch directories).
+          // The shared modules (yaml, the function's sources, the build results) load once per worker
+          // instead of once per file; the files share no state (each makes its own scratch directories).
           isolate: false,
           exclude: [...configDefaults.exclude, "test/cluster/**"],
           globalSetup: ["test/support/global-setup.ts"],
