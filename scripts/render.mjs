@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { goInstalledTool, onPath, SETUP_HINT } from "./lib/find-tool.ts";
 import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf } from "./lib/render-check.ts";
 
@@ -24,6 +24,8 @@ if (process.argv.length > 3 || !existsSync(target) || !statSync(target).isDirect
   fail(`expected at most one argument, an existing package directory (the repository by default); got ${process.argv.slice(2).join(" ")}`, "usage");
 }
 if (!existsSync(bundle)) fail(`${relative(process.cwd(), bundle)} is missing; run \`npm run build\` first`);
+// The judge runs the same bundle kpt runs, in this process: one node start fewer per overlay.
+const { respond } = await import(pathToFileURL(bundle).href).catch((err) => fail(`cannot load ${relative(process.cwd(), bundle)}: ${err.message}`, "internal"));
 const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `npm run setup` says how to install it");
 const found = goInstalledTool("kustomize", "KUSTOMIZE");
 const kustomize = "path" in found ? found.path : fail(`the standalone kustomize is ${found.missing}; ${SETUP_HINT}`);
@@ -80,7 +82,7 @@ function render() {
 }
 
 function judge(overlays, builds) {
-  const tools = { kustomize, node: process.execPath, bundle };
+  const tools = { kustomize, respond };
   const disagreements = overlays.flatMap(({ overlay, policy }) => judgeOverlay(tools, stage, overlay, policy, builds[overlay]));
   for (const d of disagreements) console.error(`render: ${d.code}: ${d.overlay}: ${d.message.replaceAll(stage, target)}`);
   if (disagreements.length) console.error("render: nothing was written");

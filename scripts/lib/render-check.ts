@@ -22,8 +22,8 @@ interface Outcome {
   stderr: string;
 }
 
-function exec(bin: string, args: string[], input?: string): Outcome {
-  const out = spawnSync(bin, args, { input, encoding: "utf8", maxBuffer: 1 << 30 });
+function exec(bin: string, args: string[]): Outcome {
+  const out = spawnSync(bin, args, { encoding: "utf8", maxBuffer: 1 << 30 });
   if (out.error) return { ok: false, stdout: "", stderr: `cannot run ${bin}: ${out.error.message}` };
   return { ok: out.status === 0, stdout: out.stdout, stderr: out.stderr };
 }
@@ -57,12 +57,16 @@ export function overlayBuildsConfig(builds: Record<string, string>): string {
   return JSON.stringify({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds });
 }
 
+/** The function's `respond` (functions/src/run.ts), as the bundle exports it: one run, input in, answer out. */
+export type Respond = (readInput: () => string, stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown }) => number;
+
 /**
  * Runs the function over one overlay's `kustomize build` with the overlay's policy: `build` when the
- * caller has the build of exactly these files already, else a new one.
+ * caller has the build of exactly these files already, else a new one. The function runs in this
+ * process (`respond`, imported from the bundle), as it would read the same ResourceList on stdin.
  */
 export function judgeOverlay(
-  tools: { kustomize: string; node: string; bundle: string }, root: string, overlay: string, policy: unknown, build?: string,
+  tools: { kustomize: string; respond: Respond }, root: string, overlay: string, policy: unknown, build?: string,
 ): Disagreement[] {
   const at = (message: string, code = "render-disagrees"): Disagreement => ({ overlay, code, message });
   const built = build === undefined ? buildOverlay(tools.kustomize, root, overlay) : { text: build };
@@ -70,12 +74,19 @@ export function judgeOverlay(
   // kustomize prints one document per object, never an empty one.
   const items = parseAllDocuments(built.text).map((d) => d.toJS());
   const input = JSON.stringify({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items, functionConfig: policy });
-  const ran = exec(tools.node, [tools.bundle], input);
+  let stdout = "";
+  let stderr = "";
+  let status: number;
+  try {
+    status = tools.respond(() => input, { write: (text) => (stdout += text) }, { write: (text) => (stderr += text) });
+  } catch (err) {
+    return [at(`the function failed over \`kustomize build ${overlay}\`: ${err instanceof Error ? err.message : String(err)}`, "internal")];
+  }
   let output: { items?: any[]; results?: any[] };
   try {
-    output = parse(ran.stdout) ?? {};
+    output = parse(stdout) ?? {};
   } catch {
-    return [at(`the function over \`kustomize build ${overlay}\` printed no ResourceList: ${ran.stderr.trim()}`, "internal")];
+    return [at(`the function over \`kustomize build ${overlay}\` printed no ResourceList: ${stderr.trim()}`, "internal")];
   }
   const out: Disagreement[] = [];
   (output.items ?? []).forEach((after, i) => {
@@ -88,7 +99,7 @@ export function judgeOverlay(
     if (r.severity !== "error") continue;
     out.push(at(`in \`kustomize build ${overlay}\`, ${r.resourceRef ? `${describe({ kind: r.resourceRef.kind, metadata: r.resourceRef })}: ` : ""}${r.field?.path ? `${r.field.path}: ` : ""}${r.message}`, r.tags.code));
   }
-  if (!ran.ok && out.length === 0) out.push(at(`the function failed over \`kustomize build ${overlay}\`: ${ran.stderr.trim()}`, "internal"));
+  if (status !== 0 && out.length === 0) out.push(at(`the function failed over \`kustomize build ${overlay}\`: ${stderr.trim()}`, "internal"));
   return out;
 }
 

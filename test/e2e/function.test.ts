@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
 import { REPO_ROOT, parseAll, tool } from "../support/tools.ts";
@@ -186,6 +188,13 @@ describe("the function as a Kustomize exec plugin", () => {
 });
 
 describe("the bundle", () => {
+  it("answers only as the process's entry point: imported (as npm run render's judge does), it reads nothing and lends respond", () => {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(join(REPO_ROOT, "functions/dist/ecom-fn.mjs")).href)}); console.log(Object.keys(m).join(","), typeof m.respond);`;
+    const out = spawnSync(process.execPath, ["--input-type=module", "-e", script], { input: "items: [unclosed\n", encoding: "utf8" });
+    expect(out.stderr).toBe("");
+    expect([out.status, out.stdout]).toEqual([0, "respond function\n"]);
+  });
+
   it("answers a malformed ResourceList with an error result and exit 1", () => {
     const file = join(REPO_ROOT, "functions/dist/ecom-fn.mjs");
     const tmp = join(copy().root, "bad.yaml");

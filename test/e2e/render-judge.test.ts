@@ -8,9 +8,10 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { judgeOverlay } from "../../scripts/lib/render-check.ts";
+import { judgeOverlay, type Respond } from "../../scripts/lib/render-check.ts";
 import { BUNDLE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
 import { parseAll, REPO_ROOT, tool } from "../support/tools.ts";
 
@@ -18,7 +19,11 @@ const copies: RepoCopy[] = [];
 afterEach(() => {
   for (const c of copies.splice(0)) c.remove();
 });
-beforeAll(requireBundle);
+let respond: Respond;
+beforeAll(async () => {
+  requireBundle();
+  ({ respond } = await import(pathToFileURL(BUNDLE).href));
+});
 
 /**
  * These scenarios move hosts to exercise the composition; the images' baked URLs (which would
@@ -158,7 +163,7 @@ describe("valid kustomize the in-function composition does not model", () => {
 describe("the judge", () => {
   it("names overlay, object, field and both values when the build deploys something else than the function derives", () => {
     const repo = repoWith({}, [["overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org"]]);
-    const found = judgeOverlay({ kustomize: tool("kustomize"), node: process.execPath, bundle: BUNDLE }, repo.root, "overlays/prod", policyOf(repo, "prod"));
+    const found = judgeOverlay({ kustomize: tool("kustomize"), respond }, repo.root, "overlays/prod", policyOf(repo, "prod"));
     expect(found.map((d) => d.overlay)).toEqual(Array(found.length).fill("overlays/prod"));
     expect(found.map((d) => d.message)).toContainEqual(expect.stringMatching(
       /^ConfigMap ecom-prod\/medusa-config: data\.STORE_CORS: the render left "https:\/\/shop\.example\.com" .* derives "https:\/\/store\.example\.org"/,
@@ -167,7 +172,7 @@ describe("the judge", () => {
 
   it("passes an overlay whose committed values are what its build implies", () => {
     const repo = repoWith({});
-    expect(judgeOverlay({ kustomize: tool("kustomize"), node: process.execPath, bundle: BUNDLE }, repo.root, "overlays/prod", policyOf(repo, "prod"))).toEqual([]);
+    expect(judgeOverlay({ kustomize: tool("kustomize"), respond }, repo.root, "overlays/prod", policyOf(repo, "prod"))).toEqual([]);
   });
 });
 

@@ -6,15 +6,17 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf } from "../../scripts/lib/render-check.ts";
+import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf, type Respond } from "../../scripts/lib/render-check.ts";
 import { built } from "../support/builds.ts";
 import { REPO_ROOT, tool } from "../support/tools.ts";
 
 let scratch: string;
 let bundle: string;
+let respond: Respond;
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "render-check-"));
@@ -28,6 +30,7 @@ beforeAll(async () => {
     banner: { js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);' },
     logLevel: "warning",
   });
+  ({ respond } = await import(pathToFileURL(bundle).href));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -58,7 +61,7 @@ function shopWith(edits: [string, RegExp, string][]): string {
 const tiny = () => tree({ "overlays/tiny/kustomization.yaml": "resources:\n  - configmap.yaml\n", "overlays/tiny/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n" });
 const policy = (spec: Record<string, unknown>) => ({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", metadata: { name: "tiny" }, spec });
 const prodPolicy = (root: string) => parse(readFileSync(join(root, "overlays/prod/policy/policy.yaml"), "utf8"));
-const tools = () => ({ kustomize: tool("kustomize"), node: process.execPath, bundle });
+const tools = () => ({ kustomize: tool("kustomize"), respond });
 const DISAGREES = "its own composition of the overlay differs from kustomize's (a feature it does not model); the value kustomize deploys decides";
 
 describe("policiesOf", () => {
@@ -178,18 +181,41 @@ describe("judgeOverlay", () => {
     );
   });
 
-  it("reports a function that fails without a finding, with what it printed", () => {
-    const gone = join(scratch, "no-bundle.mjs");
-    expect(judgeOverlay({ ...tools(), bundle: gone }, tiny(), "overlays/tiny", policy({}))).toEqual([
-      { overlay: "overlays/tiny", code: "internal", message: expect.stringMatching(new RegExp(`^the function failed over \`kustomize build overlays/tiny\`: node:internal.*\\n[^]*Cannot find module '${gone}'[^]*Node\\.js v\\d+\\.\\d+\\.\\d+$`)) },
+  it("reports a function that fails without a finding, with what it printed, or that throws", () => {
+    const failing: Respond = (_input, _stdout, stderr) => {
+      stderr.write("ecom-fn: gave up\n");
+      return 1;
+    };
+    expect(judgeOverlay({ ...tools(), respond: failing }, tiny(), "overlays/tiny", policy({}))).toEqual([
+      { overlay: "overlays/tiny", code: "internal", message: "the function failed over `kustomize build overlays/tiny`: ecom-fn: gave up" },
+    ]);
+    const throwing: Respond = () => {
+      throw new RangeError("Maximum call stack size exceeded");
+    };
+    expect(judgeOverlay({ ...tools(), respond: throwing }, tiny(), "overlays/tiny", policy({}))).toEqual([
+      { overlay: "overlays/tiny", code: "internal", message: "the function failed over `kustomize build overlays/tiny`: Maximum call stack size exceeded" },
     ]);
   });
 
   it("reports a function that prints no ResourceList, with what it said", () => {
-    const broken = join(scratch, "broken-fn.mjs");
-    writeFileSync(broken, 'process.stderr.write("ecom-fn: out of memory\\n"); process.stdout.write("items:\\n  - [unclosed\\n"); process.exitCode = 1;\n');
-    expect(judgeOverlay({ ...tools(), bundle: broken }, tiny(), "overlays/tiny", policy({}))).toEqual([
+    const broken: Respond = (_input, stdout, stderr) => {
+      stderr.write("ecom-fn: out of memory\n");
+      stdout.write("items:\n  - [unclosed\n");
+      return 1;
+    };
+    expect(judgeOverlay({ ...tools(), respond: broken }, tiny(), "overlays/tiny", policy({}))).toEqual([
       { overlay: "overlays/tiny", code: "internal", message: "the function over `kustomize build overlays/tiny` printed no ResourceList: ecom-fn: out of memory" },
     ]);
+  });
+
+  it("hands the function the build and the policy as one ResourceList, as kustomize hands a plugin", () => {
+    let seen: any;
+    const spy: Respond = (input, stdout) => {
+      seen = JSON.parse(input());
+      stdout.write("items: []\n");
+      return 0;
+    };
+    expect(judgeOverlay({ ...tools(), respond: spy }, REPO_ROOT, "overlays/prod", prodPolicy(REPO_ROOT), built("overlays/prod").text)).toEqual([]);
+    expect(seen).toEqual({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items: built("overlays/prod").objects, functionConfig: prodPolicy(REPO_ROOT) });
   });
 });
