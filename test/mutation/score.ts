@@ -4,24 +4,22 @@
  * the config's `thresholds.break` or the list has entries that no longer match.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { score, type Equivalent, type Report } from "./score-core.ts";
+import { REPO, STRYKER_CONFIG } from "./stryker-config.ts";
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const config = JSON.parse(readFileSync(join(REPO, "stryker.config.json"), "utf8"));
-const reportPath = join(REPO, config.jsonReporter.fileName);
+const reportPath = join(REPO, STRYKER_CONFIG.jsonReporter.fileName);
 const listPath = join(REPO, "test", "mutation", "equivalent-mutants.yaml");
 
-if (!existsSync(reportPath)) fail(`${config.jsonReporter.fileName} is missing: run \`npm run test:mutation\`, which writes it`);
+if (!existsSync(reportPath)) fail(`${STRYKER_CONFIG.jsonReporter.fileName} is missing: run \`npm run test:mutation\`, which writes it`);
 const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;
 const list = parse(readFileSync(listPath, "utf8")) ?? [];
 if (!Array.isArray(list)) fail("test/mutation/equivalent-mutants.yaml must be a YAML list");
 
 // "functions/src/**/*.ts" -> "functions/src": the folders the issue of record scores separately.
-const folders = (config.mutate as string[]).map((glob) => glob.replace(/\/\*\*.*$/, ""));
-const bar = Number(config.thresholds.break);
+const folders = (STRYKER_CONFIG.mutate as string[]).map((glob) => glob.replace(/\/\*\*.*$/, ""));
+const bar = Number(STRYKER_CONFIG.thresholds.break);
 const { folders: scores, problems } = score(report, list as Equivalent[], folders);
 
 console.log("\nmutation score per folder (equivalent mutants left out, see test/mutation/equivalent-mutants.yaml)");

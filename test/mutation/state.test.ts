@@ -1,11 +1,8 @@
 /** The committed incremental state: canonical, so it holds no machine's paths and a run that changes no result leaves it as it was. */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../support/tools.ts";
 import { normalizeState, stateText, type State, type StateMutant } from "./state-core.ts";
-
-const STATE_FILE = join(REPO_ROOT, JSON.parse(readFileSync(join(REPO_ROOT, "stryker.config.json"), "utf8")).incrementalFile);
+import { STATE_FILE } from "./stryker-config.ts";
 
 const at = (line: number) => ({ start: { line, column: 3 } });
 const mutant = (id: string, extra: Partial<StateMutant> = {}): StateMutant => ({

@@ -5,22 +5,18 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { stateText } from "./state-core.ts";
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const config = JSON.parse(readFileSync(join(REPO, "stryker.config.json"), "utf8"));
-const statePath = join(REPO, config.incrementalFile);
+import { REPO, STATE_FILE } from "./stryker-config.ts";
 
 const run = spawnSync(process.execPath, [join(REPO, "node_modules", ".bin", "stryker"), "run", ...process.argv.slice(2)], { cwd: REPO, stdio: "inherit" });
 if (run.error) {
   console.error(`test:mutation: cannot run stryker: ${run.error.message}`);
   process.exit(2);
 }
-if (existsSync(statePath)) {
-  const before = readFileSync(statePath, "utf8");
+if (existsSync(STATE_FILE)) {
+  const before = readFileSync(STATE_FILE, "utf8");
   const after = stateText(JSON.parse(before));
-  if (after !== before) writeFileSync(statePath, after);
+  if (after !== before) writeFileSync(STATE_FILE, after);
 }
 process.exit(run.status ?? 1);
