@@ -3,7 +3,7 @@
  * under fixtures/ is one run of the function with its expected outcome in
  * `.expected/`. Layout and how to add or regenerate a scenario: fixtures/README.md.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
 } from "node:fs";
@@ -12,13 +12,13 @@ import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test, type ExpectStatic } from "vitest";
 import { parse, stringify } from "yaml";
+import { BUNDLE, runCommandAsync, type Outcome } from "../../test/support/repo-copy.ts";
 import { tool } from "../../test/support/tools.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..");
 const FIXTURES = join(HERE, "fixtures");
 const SHARED_PACKAGE = join(FIXTURES, "_package");
-const BUNDLE = join(REPO, "functions", "dist", "ecom-fn.mjs");
 const RENDER = join(REPO, "scripts", "render.mjs");
 const UPDATE = process.env.UPDATE_FIXTURES === "1";
 
@@ -173,7 +173,7 @@ function preparePackage(scenario: string, config: ScenarioConfig): string {
 async function render(pkg: string, run: string, expect: ExpectStatic): Promise<{ exitCode: number; results: NormalizedResult[]; output: string }> {
   const resultsDir = join(work, `${relative(work, pkg)}.${run}.results`);
   mkdirSync(resultsDir);
-  const proc = await spawnAsync(process.execPath, [RENDER, pkg], {
+  const proc = await runCommandAsync(process.execPath, [RENDER, pkg], {
     env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, ECOM_FIXTURE_RESULTS_DIR: resultsDir },
   });
   const output = `${proc.stdout}${proc.stderr}`;
@@ -182,7 +182,7 @@ async function render(pkg: string, run: string, expect: ExpectStatic): Promise<{
   const list = parse(readFileSync(file, "utf8"));
   expect(list.exitCode, "kpt's recorded exit code and the process's agree").toBe(proc.status);
   const results = (list.items ?? []).flatMap((fn: any) => fn.results ?? []).map(normalize);
-  return { exitCode: proc.status ?? -1, results, output };
+  return { exitCode: proc.status, results, output };
 }
 
 /** Only what a finding means; kpt's bookkeeping (exec string, stderr copy) stays out of the fixtures. */
@@ -219,27 +219,7 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 function runBundle(input: string): Promise<Outcome> {
-  return spawnAsync(process.execPath, [BUNDLE], { input });
-}
-
-interface Outcome {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A child process run to its end without blocking the worker, so scenarios can overlap. */
-function spawnAsync(bin: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv }): Promise<Outcome> {
-  return new Promise((done, fail) => {
-    const child = spawn(bin, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", fail);
-    child.on("close", (status) => done({ status, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
-  });
+  return runCommandAsync(process.execPath, [BUNDLE], { input });
 }
 
 /** The `items:` block as written, up to the next top-level key. */

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -110,6 +110,20 @@ export function runCommand(bin: string, args: string[], cwd: string): Outcome {
     const e = err as { status?: number | null; stdout?: string; stderr?: string };
     return { status: e.status ?? 1, stdout: String(e.stdout ?? ""), stderr: String(e.stderr ?? "") };
   }
+}
+
+/** `runCommand` without blocking the worker, so tests in one file can overlap; `input` goes to stdin. */
+export function runCommandAsync(bin: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Outcome> {
+  return new Promise((done, fail) => {
+    const child = spawn(bin, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", fail);
+    child.on("close", (status) => done({ status: status ?? 1, stdout, stderr }));
+    child.stdin.end(opts.input ?? "");
+  });
 }
 
 /** `npm run render` on a directory: the local bundle through real `kpt fn eval`. */
