@@ -4,13 +4,14 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
+import { overlayNames } from "../support/targets.ts";
 import { REPO_ROOT, parseAll, tool } from "../support/tools.ts";
 
 /** Every plugin directory, read from disk: one added later is built by the tests below without a word here. */
 const PLUGIN_ENVS = readdirSync(join(REPO_ROOT, "plugin")).sort();
 /** Every overlay that carries the function's policy, and so must have a plugin directory. */
 const POLICY_ENVS = readdirSync(join(REPO_ROOT, "overlays")).filter((e) => existsSync(join(REPO_ROOT, "overlays", e, "policy", "policy.yaml"))).sort();
-const EVERY_OVERLAY = readdirSync(join(REPO_ROOT, "overlays")).sort();
+const EVERY_OVERLAY = overlayNames();
 const copies: RepoCopy[] = [];
 /** A scratch copy; scenarios about prod copy only that overlay, so a render renders and judges one. */
 const copy = (overlays: readonly string[] = ["prod"]) => {

@@ -6,14 +6,15 @@
  * that differ from those derived from `kustomize build` fail the render.
  * Each case is valid kustomize that once rendered wrong values.
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { judgeOverlay, type Respond } from "../../scripts/lib/render-check.ts";
 import { BUNDLE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
-import { parseAll, REPO_ROOT, tool } from "../support/tools.ts";
+import { overlayNames } from "../support/targets.ts";
+import { parseAll, tool } from "../support/tools.ts";
 
 const copies: RepoCopy[] = [];
 afterEach(() => {
@@ -32,7 +33,7 @@ beforeAll(async () => {
 const BAKED_URLS = /\n(?: {2}#[^\n]*\n)* {2}bakedUrls:\n(?: {4}[^\n]*\n)*/;
 
 /** Every overlay of the repository; a scenario's copy holds only prod unless it asks for these. */
-const EVERY_OVERLAY = readdirSync(join(REPO_ROOT, "overlays")).sort();
+const EVERY_OVERLAY = overlayNames();
 
 function repoWith(files: Record<string, string>, edits: [string, RegExp, string][] = [], overlays: readonly string[] = ["prod"]): RepoCopy {
   const repo = new RepoCopy({ overlays });

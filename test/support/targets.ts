@@ -65,6 +65,9 @@ export function overlayDirs(): string[] {
   return [...new Set([...REQUIRED_OVERLAYS, ...subdirs("overlays")])].sort();
 }
 
+/** The overlays by name (`prod`), as scratch copies and commands take them. */
+export const overlayNames = (): string[] => overlayDirs().map((dir) => dir.slice("overlays/".length));
+
 /** Component target key used by tests: `base+components/seed`. */
 export const componentTarget = (component: string): string => `base+${component}`;
 
