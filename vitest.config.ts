@@ -10,7 +10,7 @@ import { scratchParent } from "./test/support/scratch-dir.ts";
 process.env.GOGC ??= "off";
 process.env.GOMEMLIMIT ??= "1GiB";
 // Hundreds of node children (render.mjs, the bundle, the day-2 commands) compile the same modules:
-// V8's code cache, kept under the ignored .cache/, saves them a sixth of their CPU.
+// V8's code cache, kept under the ignored .cache/, saved the fixture runs a seventh of their CPU.
 process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL("./.cache/node-compile-cache", import.meta.url));
 const scratch = scratchParent(process.env);
 if (scratch) process.env.TMPDIR = scratch;

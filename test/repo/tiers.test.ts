@@ -1,8 +1,11 @@
 /** The named test tiers run vitest projects that exist, and together they are everything `npm test` runs. */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import config from "../../vitest.config.ts";
+import { onPath } from "../../scripts/lib/find-tool.ts";
 import { REPO_ROOT } from "../support/tools.ts";
 
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")).scripts;
@@ -24,5 +27,22 @@ describe("test tiers", () => {
 
   it("the commands that run kustomize install it on first use, so `npm ci && npm run render` works on a fresh machine", () => {
     for (const name of ["render", "set-image", "bench"]) expect(scripts[name], name).toMatch(/^bash tools\/setup\.sh --render && /);
+  });
+
+  it("setup --render needs only Go and kpt (kustomize is already installed here): no kubectl, Python or test tools, and says nothing", () => {
+    // A PATH with Go, kpt and the few utilities the script uses, but no kubectl.
+    const bin = mkdtempSync(join(tmpdir(), "ecom-setup-path-"));
+    try {
+      for (const name of ["kpt", "awk", "cut", "dirname"]) symlinkSync(onPath(name)!, join(bin, name));
+      const env = { ...process.env, PATH: [bin, dirname(onPath("go")!)].join(delimiter) };
+      const setup = (args: string[]) => spawnSync("/bin/bash", [join(REPO_ROOT, "tools/setup.sh"), ...args], { env, encoding: "utf8" });
+      const render = setup(["--render"]);
+      expect([render.status, render.stderr]).toEqual([0, ""]);
+      const fast = setup(["--no-control-plane"]);
+      expect(fast.status).toBe(1);
+      expect(fast.stderr).toContain("kubectl not found on PATH");
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
