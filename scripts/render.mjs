@@ -16,6 +16,7 @@ import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf } from "./l
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const target = resolve(process.argv[2] ?? repo);
 const bundle = join(repo, "functions", "dist", "ecom-fn.mjs");
+const core = join(repo, "functions", "dist", "ecom-fn-core.mjs");
 const fail = (message, code = "tool-missing") => {
   console.error(`render: ${code}: ${message}`);
   process.exit(2);
@@ -23,9 +24,9 @@ const fail = (message, code = "tool-missing") => {
 if (process.argv.length > 3 || !existsSync(target) || !statSync(target).isDirectory()) {
   fail(`expected at most one argument, an existing package directory (the repository by default); got ${process.argv.slice(2).join(" ")}`, "usage");
 }
-if (!existsSync(bundle)) fail(`${relative(process.cwd(), bundle)} is missing; run \`npm run build\` first`);
-// The judge runs the same bundle kpt runs, in this process: one node start fewer per overlay.
-const { respond } = await import(pathToFileURL(bundle).href).catch((err) => fail(`cannot load ${relative(process.cwd(), bundle)}: ${err.message}`, "internal"));
+for (const file of [bundle, core]) if (!existsSync(file)) fail(`${relative(process.cwd(), file)} is missing; run \`npm run build\` first`);
+// The judge runs the same core kpt runs, in this process: one node start fewer per overlay.
+const { respond } = await import(pathToFileURL(core).href).catch((err) => fail(`cannot load ${relative(process.cwd(), core)}: ${err.message}`, "internal"));
 const kpt = onPath("kpt") ?? fail("kpt is not on PATH; `npm run setup` says how to install it");
 const found = goInstalledTool("kustomize", "KUSTOMIZE");
 const kustomize = "path" in found ? found.path : fail(`the standalone kustomize is ${found.missing}; ${SETUP_HINT}`);

@@ -86,6 +86,19 @@ if [ ! -f "$venv/.installed" ]; then
   touch "$venv/.installed"
 fi
 
+# --- Node.js runtimes the function's executable is tested under: the oldest it supports and one older --
+node_oldest="$(node -p 'require(process.argv[1]).engines.node.replace(">=", "")' "$REPO/functions/package.json")"
+for version in "$node_oldest" "$NODE_UNSUPPORTED_VERSION"; do
+  dir="$CACHE/node-$version"
+  if [ ! -f "$dir/.installed" ]; then
+    log "installing Node.js $version into $dir (the function's supported-range tests)"
+    rm -rf "$dir"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "node@$version" >/dev/null
+    [ "$("$dir/node_modules/.bin/node" --version)" = "v$version" ] || die "Node.js $version did not install into $dir"
+    touch "$dir/.installed"
+  fi
+done
+
 # --- tools/flux-build (Flux's own build code), rebuilt when a source file is newer than it ---------
 flux_build="$REPO/.cache/tools/flux-build"
 if [ ! -x "$flux_build" ] || [ -n "$(find "$REPO/tools/flux-build" -type f -newer "$flux_build")" ]; then

@@ -6,7 +6,7 @@ export const VERSIONS_FILE = fileURLToPath(new URL("../../tools/versions.env", i
 
 export type ToolVersion =
   | "KUSTOMIZE_VERSION" | "GITLEAKS_VERSION" | "KUBE_SCORE_VERSION" | "CHECKOV_VERSION" | "KUBECTL_VERSION" | "KPT_VERSION"
-  | "FN_BUILD_IMAGE" | "FN_RUNTIME_IMAGE";
+  | "FN_BUILD_IMAGE" | "FN_RUNTIME_IMAGE" | "NODE_UNSUPPORTED_VERSION";
 
 /** `KEY=VALUE` lines; comments and blank lines are skipped, anything else is refused. */
 export function parseVersions(text: string): Record<string, string> {

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { judgeOverlay, type Respond } from "../../scripts/lib/render-check.ts";
-import { BUNDLE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
+import { BUNDLE, BUNDLE_CORE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
 import { overlayNames } from "../support/targets.ts";
 import { parseAll, tool } from "../support/tools.ts";
 
@@ -23,7 +23,7 @@ afterEach(() => {
 let respond: Respond;
 beforeAll(async () => {
   requireBundle();
-  ({ respond } = await import(pathToFileURL(BUNDLE).href));
+  ({ respond } = await import(pathToFileURL(BUNDLE_CORE).href));
 });
 
 /**

@@ -5,9 +5,11 @@ import { dirname, join } from "node:path";
 import { REPO_ROOT } from "./tools.ts";
 
 export const BUNDLE = join(REPO_ROOT, "functions", "dist", "ecom-fn.mjs");
+/** The module the executable loads, and npm run render's judge imports. */
+export const BUNDLE_CORE = join(REPO_ROOT, "functions", "dist", "ecom-fn-core.mjs");
 
 export function requireBundle(): void {
-  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` (npm test does it first)`);
+  for (const file of [BUNDLE, BUNDLE_CORE]) if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` (npm test does it first)`);
 }
 
 export interface CopyOptions {
@@ -47,8 +49,7 @@ export class RepoCopy {
       mkdirSync(dirname(join(this.root, f)), { recursive: true });
       cpSync(join(checkout, f), join(this.root, f));
     }
-    mkdirSync(dirname(join(this.root, "functions/dist/ecom-fn.mjs")), { recursive: true });
-    cpSync(BUNDLE, join(this.root, "functions/dist/ecom-fn.mjs"));
+    cpSync(dirname(BUNDLE), join(this.root, "functions/dist"), { recursive: true });
     this.git("init", "-q");
     this.commit("copy");
   }

@@ -1,4 +1,6 @@
 import { execFile, execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -40,6 +42,17 @@ export function tool(name: "kustomize" | "kubectl" | "kpt"): string {
     cache.set(name, found);
   }
   return found;
+}
+
+/** The oldest Node.js the function supports, as functions/package.json's engines states it. */
+export const OLDEST_SUPPORTED_NODE = (JSON.parse(readFileSync(resolve(REPO_ROOT, "functions/package.json"), "utf8")).engines.node as string).replace(">=", "");
+
+/** A Node.js runtime tools/setup.sh installs for the function's supported-range tests; missing fails the run. */
+export function nodeRuntime(version: string): string {
+  const cache = process.env.XDG_CACHE_HOME || resolve(homedir(), ".cache");
+  const bin = resolve(cache, "ecom-deploy", `node-${version}`, "node_modules", ".bin", "node");
+  if (!existsSync(bin)) throw new Error(`\n\n*** Node.js ${version} not found at ${bin}.\n*** ${SETUP_HINT}\n`);
+  return bin;
 }
 
 export function run(bin: string, args: string[], cwd = REPO_ROOT): string {

@@ -1,0 +1,39 @@
+/**
+ * The process entry of the function (kpt's exec and container runs, Kustomize's exec plugin). It runs
+ * on whatever `node` a user's PATH holds, so it is built for old runtimes and only checks the version
+ * before it loads the core: a Node.js too old to parse or run the core must stop the build with a
+ * message, never print nothing and exit 0, which `kubectl apply --prune` would read as "delete the shop".
+ */
+import { readFileSync } from "node:fs";
+import module from "node:module";
+import type { respond } from "./run.ts";
+
+declare const MIN_NODE: string;
+
+function olderThan(version: string, minimum: string): boolean {
+  const have = version.split(".").map(Number);
+  const need = minimum.split(".").map(Number);
+  for (let i = 0; i < need.length; i++) {
+    const h = have[i] ?? 0;
+    const n = need[i] ?? 0;
+    if (h !== n) return h < n;
+  }
+  return false;
+}
+
+if (olderThan(process.versions.node, MIN_NODE)) {
+  process.stderr.write(`ecom-fn: needs Node.js ${MIN_NODE} or later, but the node on PATH (${process.execPath}) is ${process.version}; install a newer Node.js or put one first on PATH\n`);
+  process.exitCode = 1;
+} else {
+  // Node.js 22.1 and later keep compiled code between runs: kustomize starts the plugin once per build.
+  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  import(new URL("./ecom-fn-core.mjs", import.meta.url).href).then(
+    (core: { respond: typeof respond }) => {
+      process.exitCode = core.respond(() => readFileSync(0, "utf8"), process.stdout, process.stderr);
+    },
+    (err: Error) => {
+      process.stderr.write(`ecom-fn: cannot load the function's core beside ${new URL(import.meta.url).pathname}: ${err.message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
