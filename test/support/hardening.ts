@@ -19,6 +19,19 @@ interface SecurityContext {
 
 const RESOURCE_FIELDS = ["requests", "limits"] as const;
 
+/**
+ * The containers whose root filesystem is writable, by the workload name they run under (a name
+ * prefix: the migration Job is renamed per tag) and container name. Only where the app itself
+ * writes inside its image (docs/security.md, "What each container writes").
+ */
+export const WRITABLE_ROOT: Readonly<Record<string, string>> = {
+  // `medusa db:migrate` creates a migrations directory inside each module under /app.
+  "medusa-migrate": "migrate",
+};
+
+const writableRootAllowed = (workload: string, container: string) =>
+  Object.entries(WRITABLE_ROOT).some(([name, c]) => (workload === name || workload.startsWith(`${name}-`)) && c === container);
+
 /** The restricted Pod Security Standard plus what this repo adds: no token, read-only root, bounded disk. */
 export function hardeningProblems(objects: K8sObject[]): string[] {
   return workloads(objects).flatMap((o) => {
@@ -41,7 +54,7 @@ export function hardeningProblems(objects: K8sObject[]): string[] {
       if ((sc.runAsUser ?? pod.runAsUser) === 0) problems.push(`${where}: runs as uid 0`);
       if (sc.privileged) problems.push(`${where}: privileged`);
       if (sc.allowPrivilegeEscalation !== false) problems.push(`${where}: allowPrivilegeEscalation is not false`);
-      if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}: readOnlyRootFilesystem is not true`);
+      if (sc.readOnlyRootFilesystem !== true && !writableRootAllowed(o.metadata.name, container.name)) problems.push(`${where}: readOnlyRootFilesystem is not true`);
       if (!(sc.capabilities?.drop ?? []).includes("ALL")) problems.push(`${where}: capabilities do not drop ALL`);
       if ((sc.capabilities?.add ?? []).length > 0) problems.push(`${where}: adds capabilities ${sc.capabilities!.add!.join(", ")}`);
       for (const field of RESOURCE_FIELDS) {
@@ -56,11 +69,11 @@ export function hardeningProblems(objects: K8sObject[]): string[] {
  * Init containers a medusa-image pod may run instead of the server's full list: the server's that it
  * keeps (unchanged, in order) and waits of its own. The Jobs need only PostgreSQL of the server's (a
  * migration or a seed touches nothing else before it starts); dev's seed also waits for the object
- * store it uploads to (overlays/dev/seed-waits.yaml).
+ * store it uploads to, Meilisearch and the finished migration (overlays/dev/seed-waits.yaml).
  */
 export const MEDUSA_INIT_SUBSETS: Readonly<Record<string, { fromServer: readonly string[]; own: readonly string[] }>> = {
   "medusa-migrate": { fromServer: ["wait-for-postgres"], own: [] },
-  "medusa-seed": { fromServer: ["wait-for-postgres"], own: ["wait-for-object-store"] },
+  "medusa-seed": { fromServer: ["wait-for-postgres"], own: ["wait-for-object-store", "wait-for-meilisearch", "wait-for-migration"] },
 };
 
 /** The medusa Deployment's name: the pod every other medusa-image pod must match. */
@@ -91,7 +104,8 @@ export function medusaDrift(objects: K8sObject[]): string[] {
     const podFields = ["securityContext", "volumes", "imagePullSecrets", "automountServiceAccountToken"] as const;
     for (const f of podFields) if (!same(ps[f], ref[f])) problems.push(`${id}: pod ${f} differs from Deployment ${SERVER}'s`);
     for (const f of ["securityContext", "volumeMounts", "envFrom"] as const) {
-      if (!same(main[f], refMain[f])) {
+      const theirs = f === "securityContext" && writableRootAllowed(o.metadata.name, main.name) ? { ...main[f], readOnlyRootFilesystem: true } : main[f];
+      if (!same(theirs, refMain[f])) {
         problems.push(`${id}: container ${main.name} ${f} differs from Deployment ${SERVER}'s`);
       }
     }

@@ -68,5 +68,6 @@ export const APPS = {
   },
 } as const;
 
-export const MIGRATE_COMMAND = [MEDUSA_CLI, "db:migrate"];
+// A Job has no terminal: without a link flag the CLI may stop on a question when links change.
+export const MIGRATE_COMMAND = [MEDUSA_CLI, "db:migrate", "--execute-safe-links"];
 export const SEED_COMMAND = [MEDUSA_CLI, "exec", "./src/scripts/seed.js"];
