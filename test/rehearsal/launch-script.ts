@@ -131,7 +131,8 @@ export function launchScripts(spec: LaunchSpec): { setup: string; stage2: string
   s.push(
     `printf %s ${q(spec.hostname)} > /proc/sys/kernel/hostname`,
     "exec 2>&4 4>&-",
-    `exec unshare --pid -- /bin/sh -c ${q(`/bin/sh "$0" & echo "pid $!" >&3; wait $!; echo "exit $?" >&3`)} ${q(spec.stage2Path)}`,
+    // The waiter's own stderr goes nowhere once the container has it: the shell would report a killed job there.
+    `exec unshare --pid -- /bin/sh -c ${q(`/bin/sh "$0" & echo "pid $!" >&3; exec 2>/dev/null; wait $!; echo "exit $?" >&3`)} ${q(spec.stage2Path)}`,
   );
 
   const t: string[] = ["set -eu", "exec 4>&2 2>&3", "umask 022", `ro() { mount -o remount,bind,ro "$1"; }`];

@@ -153,7 +153,7 @@ export async function startPod(rehearsal: string, plan: PodPlan, net: PodNetwork
         if (stopping) break;
         let handle: ContainerHandle;
         try {
-          handle = await startContainer(sandbox, c, { onLine: (s, l) => options.onLine?.(c.name, s, l) });
+          handle = await startContainer(sandbox, c, { onLine: (s, l) => options.onLine?.(c.name, s, l), onEvent: (m) => event(`container ${c.name}: ${m}`) });
         } catch (err) {
           status.waitingReason = "CreateContainerError";
           event(`container ${c.name}: ${(err as Error).message}`);

@@ -6,7 +6,7 @@
  * The image is made here: one layer holds a small HTTP server and a script that reports what a
  * process sees from inside; another is the directory of the node binary running this test.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,7 +62,17 @@ dns.lookup(process.argv[2], { all: true }, (err, addrs) => {
 `;
 
 function manifests(): unknown[] {
-  const server = (name: string): string => `
+  // web probes over HTTP; peer over exec and TCP, with a preStop hook that leaves a termination message.
+  const probes = {
+    web: `
+        readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 }
+        livenessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1, terminationGracePeriodSeconds: 1 }`,
+    peer: `
+        readinessProbe: { exec: { command: [node, -e, "require('http').get('http://127.0.0.1:8080/healthz', (r) => process.exit(r.statusCode === 200 ? 0 : 1))"] }, periodSeconds: 1, timeoutSeconds: 5 }
+        livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 }
+        lifecycle: { preStop: { exec: { command: [sh, -c, "echo stopping politely > /dev/termination-log"] } } }`,
+  };
+  const server = (name: "web" | "peer"): string => `
 apiVersion: apps/v1
 kind: Deployment
 metadata: { name: ${name}, namespace: selftest }
@@ -81,9 +91,7 @@ spec:
         securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
         resources: { limits: { cpu: 500m, memory: 128Mi } }
         volumeMounts: [{ name: scratch, mountPath: /scratch }]
-        startupProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, failureThreshold: 30 }
-        readinessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1 }
-        livenessProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, failureThreshold: 2, timeoutSeconds: 1, terminationGracePeriodSeconds: 1 }
+        startupProbe: { httpGet: { path: /healthz, port: http }, periodSeconds: 1, failureThreshold: 30 }${probes[name]}
 ---
 apiVersion: v1
 kind: Service
@@ -107,7 +115,8 @@ spec:
       initContainers:
       - { name: first, image: example/selftest:1, command: [sh, -c, "echo 7 > /shared/code"], volumeMounts: [{ name: shared, mountPath: /shared }] }
       containers:
-      - { name: second, image: example/selftest:1, command: [sh, -c, 'exit $(cat /shared/code)'], volumeMounts: [{ name: shared, mountPath: /shared }] }
+      # A writable root: writes land in the container's own layer, never in the image's directory.
+      - { name: second, image: example/selftest:1, securityContext: { runAsUser: 0 }, command: [sh, -ec, 'touch /app/written /written; echo x > /tmp/t; exit $(cat /shared/code)'], volumeMounts: [{ name: shared, mountPath: /shared }] }
 ---
 apiVersion: batch/v1
 kind: Job
@@ -127,6 +136,7 @@ spec:
 
 describe("pod runner on this machine", () => {
   let scratch: string;
+  let appDir: string;
   let image: ImageFs;
   let objects: unknown[];
   let net: NetworkPlan;
@@ -137,6 +147,7 @@ describe("pod runner on this machine", () => {
     requireHost();
     scratch = mkdtempSync(join(tmpdir(), "rehearsal-selftest-"));
     const app = join(scratch, "app");
+    appDir = app;
     mkdirSync(app);
     writeFileSync(join(app, "server.js"), SERVER);
     writeFileSync(join(app, "check.js"), CHECK);
@@ -227,6 +238,8 @@ describe("pod runner on this machine", () => {
     expect(after.lastExit?.exitCode).toBe(137);
     expect(after.lastExit?.reason).toBe("Error");
     expect(after.logFiles).toHaveLength(2);
+    // The log holds what the container wrote, nothing from the machinery around it.
+    expect(readFileSync(after.logFiles[0]!, "utf8").replace(/^\S+ /gm, "")).toBe("stdout F listening on 8080\n");
     expect(pidOf(web)).not.toBe(pid);
     expect(web.events.some((e) => /Killing container server: Liveness probe failed 2 times/.test(e))).toBe(true);
     // Two failed probes a second apart, then SIGTERM (ignored: stopped) and SIGKILL 2 s later.
@@ -234,13 +247,14 @@ describe("pod runner on this machine", () => {
     expect(killedAfter).toBeLessThan(12_000);
   }, 60_000);
 
-  it("stops a pod gracefully: SIGTERM reaches the server, which exits 0", async () => {
+  it("probes over exec and TCP, and stops a pod gracefully: preStop hook, then SIGTERM, which the server answers by exiting 0", async () => {
     const peer = running.find((p) => p.plan.name === plans.get("peer")!.name)!;
+    expect(Object.keys(peer.status()[0]!.probeTimes[0]!).sort()).toEqual(["liveness", "readiness", "startup"]);
     const t0 = Date.now();
     await peer.stop();
     expect(Date.now() - t0).toBeLessThan(3_000);
     const s = peer.status()[0]!;
-    expect(s.lastExit).toMatchObject({ exitCode: 0, reason: "Completed" });
+    expect(s.lastExit).toMatchObject({ exitCode: 0, reason: "Completed", message: "stopping politely\n" });
     expect(s.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
     expect(peer.phase()).toBe("Failed");
   }, 30_000);
@@ -255,6 +269,7 @@ describe("pod runner on this machine", () => {
         { name: "second", exitCode: 7, reason: "Error", restarts: 0 },
       ],
     });
+    expect(readdirSync(appDir).sort()).toEqual(["check.js", "server.js"]);
   }, 30_000);
 
   it("reports a container killed for exceeding its memory limit as OOMKilled", async () => {

@@ -76,6 +76,8 @@ export interface ContainerHandle {
 
 export interface StartOptions {
   onLine?: (stream: "stdout" | "stderr", line: string) => void;
+  /** What the kubelet would record as an event (a failed preStop hook). */
+  onEvent?: (message: string) => void;
 }
 
 /** Host operating-system directories a container gets under its image (only those present). */
@@ -212,7 +214,10 @@ export async function startContainer(pod: PodSandbox, c: ContainerPlan, opts: St
       let grace = gracePeriodSeconds;
       if (c.preStop && grace > 0) {
         const abort = new AbortController();
-        await Promise.race([runHandler(c.preStop, target, grace * 1000, abort.signal), sleep(grace * 1000), finished]).finally(() => abort.abort());
+        const hook = runHandler(c.preStop, target, grace * 1000, abort.signal).then((r) => {
+          if (!r.ok) opts.onEvent?.(`FailedPreStopHook: ${r.message}`);
+        });
+        await Promise.race([hook, sleep(grace * 1000), finished]).finally(() => abort.abort());
         grace -= Math.floor((Date.now() - begin) / 1000);
       }
       grace = Math.max(grace, MINIMUM_GRACE_SECONDS);
@@ -289,7 +294,9 @@ function launchSpec(pod: PodSandbox, c: ContainerPlan, dir: string, cgroup: Cgro
     if (!imageHas && isDir(`/etc/${e}`)) binds.push({ host: `/etc/${e}`, at: `/etc/${e}`, readOnly: true, file: false });
   }
   const terminationLog = join(dir, "termination-log");
-  writeFileSync(terminationLog, "", { mode: 0o666 });
+  writeFileSync(terminationLog, "");
+  // Any user of the container may write it; chmod because the umask trims writeFile's mode.
+  chmodSync(terminationLog, 0o666);
   binds.push({ host: terminationLog, at: c.terminationMessagePath, readOnly: false, file: true });
   for (const m of c.mounts) {
     const volume = pod.volumes.paths.get(m.name);
