@@ -4,10 +4,12 @@
  *
  *   run(cmd, args, { input?, timeoutMs? }): Promise<{ stdout, stderr }>   rejects on non-zero exit
  *   tryRun(cmd, args, opts?): Promise<{ code, stdout, stderr }>            never rejects on exit status
- *   requireHost(tools): void   throws unless running as root with every tool on PATH
+ *   requireHost(tools?): void  throws unless running as root with every tool on PATH, cgroup v1 cpu
+ *                              and memory controllers and overlayfs
  *   shellQuote(s): string      s as one sh word
  */
 import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 
 export interface RunOptions {
   input?: string;
@@ -58,6 +60,9 @@ export function requireHost(tools: readonly string[] = HOST_TOOLS): void {
   if (process.getuid?.() !== 0) throw new Error("the pod runner needs root (mount and network namespaces, cgroups, chroot)");
   const missing = tools.filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
   if (missing.length > 0) throw new Error(`the pod runner needs these tools on PATH: ${missing.join(", ")}`);
+  const controllers = ["/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/memory/memory.limit_in_bytes"].filter((f) => !existsSync(f));
+  if (controllers.length > 0) throw new Error(`the pod runner needs the cgroup v1 cpu and memory controllers at /sys/fs/cgroup/cpu and /sys/fs/cgroup/memory (missing ${controllers.join(", ")})`);
+  if (!/\toverlay$/m.test(readFileSync("/proc/filesystems", "utf8"))) throw new Error("the pod runner needs overlayfs (modprobe overlay)");
 }
 
 export const shellQuote = (s: string): string => (s !== "" && /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);

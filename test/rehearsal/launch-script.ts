@@ -16,6 +16,8 @@
  * `stage2` (PID 1) joins the cgroups, mounts /proc (with runc's read-only and masked paths), and
  * execs chroot → setpriv (uid, gid, groups, capability bounding set, no_new_privs) → env -i with
  * exactly the planned environment → argv. Diagnostics go to fd 3, "exec" marks the hand-over.
+ * setpriv and env are found inside the new root (the host's, through /usr): an image layer that
+ * replaced /usr/bin/env or /usr/bin/setpriv with another implementation would break the launch.
  */
 import { shellQuote as q } from "./host-command.ts";
 
