@@ -30,10 +30,20 @@ function provisionedFor(path: string): string[] {
   return provisionedSecretsOf(readFileSync(join(overlays[0]!, "policy", "policy.yaml"), "utf8"), overlays[0]!);
 }
 
-/** A file's Kustomizations in the order Flux can apply them (dependsOn first). */
+/**
+ * A file's Kustomizations in the order Flux can apply them (dependsOn first). A dependency the file
+ * does not define is one of the cluster's own (home-ops waits for the owner's database), ready before.
+ */
 function inOrder(list: FluxKustomization[]): FluxKustomization[] {
   const rank = (k: FluxKustomization): number =>
-    1 + Math.max(-1, ...((k.object.spec.dependsOn ?? []) as Array<{ name: string }>).map((d) => rank(list.find((x) => x.object.metadata.name === d.name)!)));
+    1 +
+    Math.max(
+      -1,
+      ...((k.object.spec.dependsOn ?? []) as Array<{ name: string }>).flatMap((d) => {
+        const dependency = list.find((x) => x.object.metadata.name === d.name);
+        return dependency ? [rank(dependency)] : [];
+      }),
+    );
   return [...list].sort((a, b) => rank(a) - rank(b));
 }
 

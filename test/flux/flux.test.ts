@@ -208,6 +208,9 @@ const filesUnder = (root: string, entry: string): string[] =>
 
 describe("variable hosts (overlays/home-ops)", () => {
   const MISSING_VARS = resolve(REPO_ROOT, "test/flux/cluster-vars-without-domain.yaml");
+  // home-ops applies its overlay in phases (flux/clusters/home-ops/ks.yaml): the whole overlay is their union.
+  const phases = kustomizations.filter((k) => k.file === HOME_OPS).map((k) => k.object.metadata.name);
+  const homeOps = (root?: string): K8sObject[] => phases.flatMap((name) => fluxObjects(tool, HOME_OPS, { root, name }));
 
   it("render changes no committed file; render → Flux build: every derived CORS/URL value carries the substituted domain", () => {
     // A throwaway copy of the package with home-ops' derived files removed: render must write them
@@ -233,7 +236,7 @@ describe("variable hosts (overlays/home-ops)", () => {
       const rendered = readFileSync(join(tmp, "overlays/home-ops/derived/medusa-config.yaml"), "utf8");
       expect(rendered).toContain("https://storefront.${SECRET_DOMAIN}");
 
-      const objects = fluxObjects(tool, HOME_OPS, { root: tmp });
+      const objects = homeOps(tmp);
       const medusa = find(objects, "ConfigMap", APPS.medusa.configMap).data as Record<string, string>;
       const storefront = find(objects, "ConfigMap", APPS.storefront.configMap).data as Record<string, string>;
       expect(medusa.STORE_CORS).toBe("https://storefront.example.net");
@@ -255,21 +258,21 @@ describe("variable hosts (overlays/home-ops)", () => {
   });
 
   it("the Ingress is the owner's: class external, external-dns target, its hosts medusa (API and admin) and storefront", () => {
-    const ing = find(flux(HOME_OPS), "Ingress", "ecom-ingress");
+    const ing = find(homeOps(), "Ingress", "ecom-ingress");
     expect((ing.spec as { ingressClassName?: string }).ingressClassName).toBe("external");
     expect(ing.metadata.annotations?.["external-dns.alpha.kubernetes.io/target"]).toBe("external.example.net");
     expect(ingressRules(ing).map((r) => r.host).sort()).toEqual(["medusa.example.net", "storefront.example.net"]);
   });
 
   it("strict substitution fails when SECRET_DOMAIN is not defined (the tool really substitutes)", () => {
-    const r = fluxBuild(tool, HOME_OPS, { vars: [MISSING_VARS] });
+    const r = fluxBuild(tool, HOME_OPS, { vars: [MISSING_VARS], name: phases[0] });
     expect(r.ok, r.stdout.slice(0, 200)).toBe(false);
     expect(r.stderr).toMatch(/SECRET_DOMAIN/);
     expect(r.stderr).toMatch(/strict/);
   });
 
   it("a substituteFrom source that is missing fails the build, as in the controller", () => {
-    const r = fluxBuild(tool, HOME_OPS, { vars: [] });
+    const r = fluxBuild(tool, HOME_OPS, { vars: [], name: phases[0] });
     expect(r.ok).toBe(false);
     expect(r.stderr).toMatch(/ConfigMap\/cluster-settings/);
   });
