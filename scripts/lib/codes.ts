@@ -10,6 +10,7 @@ export const SCRIPT_CODES = [
   "sha-invalid", "image-edit", "render-failed", "render-stray-changes",
   "credentials-invalid", "secret-values-missing", "secret-values-invalid", "secrets-shipped",
   "tls-none", "openssl-failed", "secrets-found",
+  "cutover-not-ready", "cutover-conflict", "cutover-schema",
   "render-disagrees", "render-build-failed", "internal",
 ] as const;
 
