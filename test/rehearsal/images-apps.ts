@@ -68,6 +68,15 @@ async function inScratch<T>(app: string, work: (scratch: string) => Promise<T>):
   }
 }
 
+/** Runs a step that is not a command (copying files between stages), naming it when it fails. */
+function fileStep<T>(step: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    throw new Error(`${step} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 function timed(log: Log): (step: string) => void {
   let last = Date.now();
   return (step) => {
@@ -107,13 +116,14 @@ async function buildMedusa(b: {
   const npm = join(await npmPackage(node, "npm", NPM_VERSION, log), "bin", "npm-cli.js");
   await inScratch("medusa", async (scratch) => {
     const builder = join(scratch, "app");
-    copyContext(b.context, b.files, builder);
+    fileStep("medusa: copying the build context", () => copyContext(b.context, b.files, builder));
     const env = stepEnv(node, join(scratch, "home"), {
       YARN_GLOBAL_FOLDER: join(downloadsDir(), "yarn-berry"),
       YARN_ENABLE_TELEMETRY: "0",
       YARN_ENABLE_PROGRESS_BARS: "0",
     });
     mkdirSync(env.HOME!, { recursive: true });
+    done("medusa: package managers and build context");
     log(`medusa: yarn ${b.yarnVersion} install --immutable`);
     await runStep("medusa: yarn install --immutable", [node.path, yarn, "install", "--immutable"], { cwd: builder, env, log });
     done("medusa: yarn install");
@@ -122,8 +132,10 @@ async function buildMedusa(b: {
 
     const server = join(builder, ".medusa", "server");
     const app = join(b.out, "app");
-    mkdirSync(app);
-    copyFileSync(join(server, "package.json"), join(app, "package.json"));
+    fileStep("medusa: runner stage (COPY package.json)", () => {
+      mkdirSync(app);
+      copyFileSync(join(server, "package.json"), join(app, "package.json"));
+    });
     await runStep("medusa: npm install --omit=dev", [node.path, npm, "install", "--omit=dev"], {
       cwd: app,
       env: stepEnv(node, join(scratch, "home"), {
@@ -135,8 +147,11 @@ async function buildMedusa(b: {
       log,
     });
     done("medusa: npm install --omit=dev");
-    cpSync(server, app, { recursive: true, verbatimSymlinks: true });
-    chownTree(app, 1000, 1000);
+    fileStep("medusa: runner stage (COPY .medusa/server, chown)", () => {
+      cpSync(server, app, { recursive: true, verbatimSymlinks: true });
+      chownTree(app, 1000, 1000);
+    });
+    done("medusa: runner stage");
   });
 }
 
@@ -178,9 +193,10 @@ async function buildStorefront(b: {
   const yarn = join(await npmPackage(node, "yarn", b.yarnVersion, log), "bin", "yarn.js");
   await inScratch("storefront", async (scratch) => {
     const builder = join(scratch, "app");
-    copyContext(b.context, b.files, builder);
+    fileStep("storefront: copying the build context", () => copyContext(b.context, b.files, builder));
     const env = stepEnv(node, join(scratch, "home"), { ...STOREFRONT_BASE_ENV, YARN_CACHE_FOLDER: join(downloadsDir(), "yarn-classic") });
     mkdirSync(env.HOME!, { recursive: true });
+    done("storefront: package manager and build context");
     log(`storefront: yarn ${b.yarnVersion} install --frozen-lockfile`);
     await runStep("storefront: yarn install --frozen-lockfile", [node.path, yarn, "install", "--frozen-lockfile"], { cwd: builder, env, log });
     done("storefront: yarn install");
@@ -188,16 +204,19 @@ async function buildStorefront(b: {
     await runStep("storefront: yarn build", [node.path, yarn, "build"], { cwd: builder, env: { ...env, ...b.args, ...b.buildEnv, ...fonts }, log });
     done("storefront: yarn build");
 
-    const app = join(b.out, "app");
-    mkdirSync(app);
-    cpSync(join(builder, "public"), join(app, "public"), { recursive: true, verbatimSymlinks: true });
-    const standalone = join(builder, ".next", "standalone");
-    const owned = readdirSync(standalone);
-    cpSync(standalone, app, { recursive: true, verbatimSymlinks: true });
-    cpSync(join(builder, ".next", "static"), join(app, ".next", "static"), { recursive: true, verbatimSymlinks: true });
-    // COPY --chown=nextjs:nodejs: what came from standalone and static; /app itself and public/ stay root's.
-    for (const entry of owned) chownTree(join(app, entry), 1001, 1001);
-    chownTree(join(app, ".next", "static"), 1001, 1001);
+    fileStep("storefront: runner stage (COPY public, .next/standalone, .next/static)", () => {
+      const app = join(b.out, "app");
+      mkdirSync(app);
+      cpSync(join(builder, "public"), join(app, "public"), { recursive: true, verbatimSymlinks: true });
+      const standalone = join(builder, ".next", "standalone");
+      const owned = readdirSync(standalone);
+      cpSync(standalone, app, { recursive: true, verbatimSymlinks: true });
+      cpSync(join(builder, ".next", "static"), join(app, ".next", "static"), { recursive: true, verbatimSymlinks: true });
+      // COPY --chown=nextjs:nodejs: what came from standalone and static; /app itself and public/ stay root's.
+      for (const entry of owned) chownTree(join(app, entry), 1001, 1001);
+      chownTree(join(app, ".next", "static"), 1001, 1001);
+    });
+    done("storefront: runner stage");
   });
 }
 

@@ -27,9 +27,18 @@ export function downloadsDir(): string {
   return join(imagesDir(), "downloads");
 }
 
+/** Objects with their keys sorted, so the order a caller builds a record in does not change the key. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}
+
 /** A short stable digest of a build's inputs. */
 export function inputKey(inputs: unknown): string {
-  return createHash("sha256").update(JSON.stringify(inputs)).digest("hex").slice(0, 16);
+  return createHash("sha256").update(JSON.stringify(canonical(inputs))).digest("hex").slice(0, 16);
 }
 
 function alive(pid: number): boolean {
