@@ -22,6 +22,8 @@ export interface ImageFs {
   env?: Record<string, string>;
   /** USER of the image, used when the pod sets no runAsUser. */
   user?: { uid: number; gid: number };
+  /** STOPSIGNAL of the image: what the runtime sends to stop the container (SIGTERM when unset). */
+  stopSignal?: NodeJS.Signals;
   /** Accounts the image's /etc/passwd and /etc/group hold (name → id), so programs find their home. */
   accounts?: { name: string; uid: number; gid: number; home: string }[];
 }

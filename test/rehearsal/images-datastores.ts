@@ -41,11 +41,8 @@ export function repositoryOf(ref: string): { repository: string; tag: string } {
   return { repository, tag };
 }
 
-/**
- * An image and what the runner needs beyond ImageFs: the signal that stops it as the image's
- * STOPSIGNAL does (postgres: SIGINT; others SIGTERM), and for TLS PostgreSQL the CA to trust.
- */
-export type DatastoreImage = ImageFs & Partial<Pick<PostgresImage, "stopSignal" | "tlsCaCert">>;
+/** An image and, for TLS PostgreSQL, the CA that signed its certificate. */
+export type DatastoreImage = ImageFs & Partial<Pick<PostgresImage, "tlsCaCert">>;
 
 /** Makes the image `ref` names; throws one message naming the image when it is not one of these or cannot be made. */
 export async function datastoreImage(ref: string, opts: DatastoreImageOptions): Promise<DatastoreImage> {

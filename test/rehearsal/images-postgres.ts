@@ -29,7 +29,7 @@ const PROGRAMS = ["postgres", "initdb", "pg_ctl", "pg_isready", "psql", "pg_dump
 const TLS_DIR = "share/postgresql-tls";
 
 export interface PostgresImage extends ImageFs {
-  /** Signal that stops the server as the official image's STOPSIGNAL does (fast shutdown, not smart). */
+  /** The official image's STOPSIGNAL: a fast shutdown, where SIGTERM would wait for every client. */
   stopSignal: NodeJS.Signals;
   /** Host path of the CA certificate that signed the TLS variant's server certificate (for sslrootcert). */
   tlsCaCert?: string;

@@ -221,7 +221,8 @@ export async function startContainer(pod: PodSandbox, c: ContainerPlan, opts: St
         grace -= Math.floor((Date.now() - begin) / 1000);
       }
       grace = Math.max(grace, MINIMUM_GRACE_SECONDS);
-      handle.signal("SIGTERM");
+      // The image's STOPSIGNAL, as the container runtime sends it (postgres stops fast on SIGINT).
+      handle.signal(c.image.stopSignal ?? "SIGTERM");
       const done = await Promise.race([finished, sleep(grace * 1000).then(() => undefined)]);
       if (!done) handle.signal("SIGKILL");
       return finished;
