@@ -1,0 +1,92 @@
+/**
+ * npm run rehearse -- [overlay ...]: the shop rehearsal. Builds each overlay as its users deploy it,
+ * builds the app's images from its source (ECOM_APP_SOURCE, a checkout of github.com/ekenheim/ecom at
+ * the pinned commits) as their Dockerfiles do, and runs every pod as the kubelet would, in the order a
+ * first install brings them up; then uses the shop as its users do. One line per check and
+ * measurement, `N passed, N failed` at the end, non-zero exit on any failure. Needs root (network and
+ * mount namespaces, cgroups); docs/testing.md says what it emulates and what it cannot.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { requireHost } from "./host-command.ts";
+import { Report, seconds } from "./report.ts";
+import { backendChecks, catalogueChecks, gracefulStopCheck, livenessCheck, workerChecks } from "./shop-checks.ts";
+import { shopObjects } from "./shop-objects.ts";
+import { MEDUSA_IMAGE, Shop } from "./shop-run.ts";
+import { storefrontStage } from "./storefront-stage.ts";
+
+const OVERLAYS = ["dev", "prod", "home-ops"];
+const USAGE = `usage: npm run rehearse -- [${OVERLAYS.join(" | ")} ...]   (all three when none is named)`;
+
+function fail(message: string, code = 1): never {
+  console.error(`rehearse: ${message}`);
+  process.exit(code);
+}
+
+function appSource(): string {
+  const source = process.env.ECOM_APP_SOURCE;
+  if (!source) {
+    fail(`ECOM_APP_SOURCE is not set. Point it at a checkout of github.com/ekenheim/ecom at the pinned commits
+  (docs/published-images.yaml names them), e.g.
+    git clone https://github.com/ekenheim/ecom && git -C ecom checkout <commit>
+    ECOM_APP_SOURCE=$PWD/ecom npm run rehearse`);
+  }
+  const dir = resolve(source);
+  for (const sub of ["medusa/Dockerfile", "storefront/Dockerfile"]) if (!existsSync(join(dir, sub))) fail(`ECOM_APP_SOURCE=${source} has no ${sub}: it must be the root of an ecom checkout`);
+  return dir;
+}
+
+async function rehearse(overlay: string, source: string): Promise<Report> {
+  const report = new Report(`[${overlay}]`);
+  const logDir = join(tmpdir(), "ecom-rehearsal-logs", overlay);
+  mkdirSync(logDir, { recursive: true });
+  const log = (line: string) => console.log(`[${overlay}]      ${line}`);
+  const shop = new Shop(shopObjects(overlay), { name: `rh${OVERLAYS.indexOf(overlay)}`, subnet: `10.213.${OVERLAYS.indexOf(overlay)}.0/24`, source, logDir, report, log });
+  try {
+    const t0 = Date.now();
+    const medusa = shop.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "medusa")?.spec.template.spec.containers[0].image;
+    if (!medusa?.startsWith(MEDUSA_IMAGE)) throw new Error("the build has no medusa Deployment running the medusa image");
+    await shop.image(medusa);
+    report.measure("medusa image (built from the app's source, or cached)", seconds(Date.now() - t0));
+
+    await shop.setup();
+    const of = (kind: string) => shop.pods.filter((p) => p.owner.kind === kind);
+    await shop.bringUp([...of("StatefulSet"), ...of("Deployment").filter((p) => p.namespace === "rehearsal-internet")], "datastores");
+    const jobs = [...new Set(of("Job").map((p) => p.owner.name))];
+    await Promise.all(jobs.filter((j) => j !== "medusa-seed").map((j) => shop.runJob(j)));
+    if (jobs.includes("medusa-seed")) await shop.runJob("medusa-seed");
+    const backend = of("Deployment").filter((p) => p.owner.name === "medusa" || p.owner.name === "medusa-worker");
+    await shop.bringUp(backend, "medusa server and worker");
+
+    await backendChecks(shop);
+    await workerChecks(shop);
+    if (jobs.includes("medusa-seed")) {
+      const key = await catalogueChecks(shop);
+      await storefrontStage(shop, key);
+    }
+    await livenessCheck(shop, "medusa", "medusa");
+    await gracefulStopCheck(shop, "medusa", "medusa");
+  } catch (err) {
+    report.check("rehearsal", false, err instanceof Error ? err.message : String(err));
+  } finally {
+    await shop.close();
+    report.measure("rehearsal", `${report.elapsed()}, logs in ${logDir}`);
+  }
+  return report;
+}
+
+const wanted = process.argv.slice(2);
+for (const w of wanted) if (!OVERLAYS.includes(w)) fail(`unknown overlay ${w}\n${USAGE}`, 2);
+if (process.getuid?.() !== 0) fail("needs root: it runs each pod in its own network and mount namespaces with cgroup limits, as the kubelet does");
+requireHost();
+const source = appSource();
+let passed = 0;
+let failed = 0;
+for (const overlay of wanted.length ? wanted : OVERLAYS) {
+  const r = await rehearse(overlay, source);
+  passed += r.passed;
+  failed += r.failed;
+}
+console.log(`rehearsal: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

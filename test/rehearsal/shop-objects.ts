@@ -1,0 +1,86 @@
+/**
+ * What a rehearsal deploys: the overlay built the way its users deploy it (dev and prod with plain
+ * kustomize, home-ops through Flux's own build with its postBuild substitution, Kustomization by
+ * Kustomization), plus what an operator provides before a deploy (Secrets, and for prod and home-ops
+ * the managed datastores, played by dev's datastore workloads).
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { goInstalledTool, SETUP_HINT } from "../../scripts/lib/find-tool.ts";
+import { fluxKustomizations, fluxObjects, fluxTool } from "../flux/flux-build.ts";
+import { REPO_ROOT } from "../support/tools.ts";
+import { datastoreCredentials, datastoreObjects } from "./shop-datastores.ts";
+import { provisionedSecrets, type DatastoreCredentials, type K8s } from "./shop-secrets.ts";
+
+/** Overlays deployed through Flux: their build is Flux's, variables substituted. */
+const FLUX_CLUSTERS: Readonly<Record<string, string>> = { "home-ops": "flux/clusters/home-ops/ks.yaml" };
+
+export interface ShopObjects {
+  overlay: string;
+  /** The overlay's build, as the cluster receives it. */
+  build: K8s[];
+  /** Secrets and datastores the rehearsal provides, as the operator or the platform would. */
+  provided: K8s[];
+  credentials: DatastoreCredentials;
+  /** The policy's build args of the app images (spec.bakedUrls), variables substituted. */
+  bakedUrls: { medusa: Record<string, string>; storefront: Record<string, string> };
+}
+
+export function parseObjects(text: string, where: string): K8s[] {
+  return parseAllDocuments(text)
+    .map((d) => {
+      if (d.errors.length) throw new Error(`${where}: ${d.errors[0]!.message}`);
+      return d.toJS() as K8s | null;
+    })
+    .filter((o): o is K8s => o !== null && typeof o === "object");
+}
+
+function kustomizeBuild(overlay: string): K8s[] {
+  const found = goInstalledTool("kustomize", "KUSTOMIZE");
+  if (!("path" in found)) throw new Error(`the standalone kustomize is ${found.missing}; ${SETUP_HINT}`);
+  const dir = join(REPO_ROOT, "overlays", overlay);
+  return parseObjects(execFileSync(found.path, ["build", dir], { encoding: "utf8", maxBuffer: 64 << 20 }), `kustomize build overlays/${overlay}`);
+}
+
+function fluxBuild(file: string): K8s[] {
+  const tool = fluxTool();
+  return fluxKustomizations([file]).flatMap(({ object }) => fluxObjects(tool, file, { name: object.metadata.name }) as K8s[]);
+}
+
+/** Flux's substitution of the cluster variables the tests use, for values read outside a build. */
+function clusterVariables(): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const o of parseObjects(readFileSync(join(REPO_ROOT, "test/flux/cluster-vars.yaml"), "utf8"), "test/flux/cluster-vars.yaml")) {
+    Object.assign(vars, o.data ?? {}, o.stringData ?? {});
+  }
+  return vars;
+}
+
+function bakedUrls(overlay: string): ShopObjects["bakedUrls"] {
+  const file = join(REPO_ROOT, "overlays", overlay, "policy", "policy.yaml");
+  const policy = parseObjects(readFileSync(file, "utf8"), file)[0];
+  const vars = clusterVariables();
+  const subst = (v: string) => v.replace(/\$\{([A-Z0-9_]+)\}/g, (whole, name: string) => vars[name] ?? whole);
+  const pick = (m: Record<string, string> | undefined) => Object.fromEntries(Object.entries(m ?? {}).map(([k, v]) => [k, subst(String(v))]));
+  return { medusa: pick(policy?.spec?.bakedUrls?.medusa), storefront: pick(policy?.spec?.bakedUrls?.storefront) };
+}
+
+export function shopObjects(overlay: string): ShopObjects {
+  const build = FLUX_CLUSTERS[overlay] ? fluxBuild(FLUX_CLUSTERS[overlay]) : kustomizeBuild(overlay);
+  const ownsDatastores = build.some((o) => o.kind === "StatefulSet" && o.metadata.name === "postgres");
+  const dev = overlay === "dev" ? build : kustomizeBuild("dev");
+  // Managed PostgreSQL, PGO's included, requires TLS; dev's in-cluster one serves none.
+  const postgresTls = !ownsDatastores;
+  const credentials = datastoreCredentials(dev, { postgresTls });
+  if (!ownsDatastores) {
+    // The shop reaches them through its own Service names (prod's ExternalName Services) or the hosts
+    // its Secrets name; the rehearsal's network resolves those to these pods.
+    credentials.postgres.host = "postgres";
+    credentials.redisUrl = "redis://redis:6379";
+  }
+  const datastores = ownsDatastores ? [] : datastoreObjects(dev, { postgresTls });
+  const provided = [...datastores, ...provisionedSecrets(build, credentials)];
+  return { overlay, build, provided, credentials, bakedUrls: bakedUrls(overlay) };
+}
