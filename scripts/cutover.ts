@@ -111,7 +111,8 @@ function run(action: Action, o: Observed, timeout: string): void {
     case "unguard-dns":
       return void kubectl(["delete", DNS_RESOURCE, "--namespace", NEW.namespace, DNS_GUARD.name, "--ignore-not-found"]);
     case "save": {
-      const full = action.ingresses.map((i) => getOne("ingresses.networking.k8s.io", i.namespace, i.name) as IngressObject);
+      // One that went away since the step looked has nothing left to save.
+      const full = action.ingresses.flatMap((i) => getOne("ingresses.networking.k8s.io", i.namespace, i.name) ?? []) as IngressObject[];
       return void kubectl(["create", "-f", "-"], { input: toYamlStream([savedConfigMap(full) as KubeObject]) });
     }
     case "delete":
