@@ -53,9 +53,9 @@ async function rehearse(overlay: string, source: string): Promise<Report> {
     await shop.setup();
     const of = (kind: string) => shop.pods.filter((p) => p.owner.kind === kind);
     await shop.bringUp([...of("StatefulSet"), ...of("Deployment").filter((p) => p.namespace === "rehearsal-internet")], "datastores");
+    // Every Job at once, as `kubectl apply` creates them: their init containers' waits keep the order.
     const jobs = [...new Set(of("Job").map((p) => p.owner.name))];
-    await Promise.all(jobs.filter((j) => j !== "medusa-seed").map((j) => shop.runJob(j)));
-    if (jobs.includes("medusa-seed")) await shop.runJob("medusa-seed");
+    await Promise.all(jobs.map((j) => shop.runJob(j)));
     const backend = of("Deployment").filter((p) => p.owner.name === "medusa" || p.owner.name === "medusa-worker");
     await shop.bringUp(backend, "medusa server and worker");
 

@@ -7,7 +7,7 @@
  */
 import { ingressHosts, ingressRoute, send, viaIngress, type Reply } from "./http.ts";
 import { must, seconds } from "./report.ts";
-import type { Shop } from "./shop-run.ts";
+import { MEDUSA_IMAGE, type Shop } from "./shop-run.ts";
 
 const ADMIN_EMAIL = "admin@rehearsal.invalid";
 const ADMIN_PASSWORD = "rehearsal-admin-password";
@@ -15,14 +15,15 @@ const FOREIGN_ORIGIN = "https://foreign.invalid";
 
 type Env = Record<string, string>;
 
-/** What a container of the shop really receives, from the pod runner's plan. */
-function envOf(shop: Shop, owner: string, container: string): Env {
+/** What the container running the medusa image really receives, from the pod runner's plan. */
+function medusaEnv(shop: Shop, owner: string): Env {
   const pod = shop.pods.find((p) => p.owner.kind === "Deployment" && p.owner.name === owner);
   must(pod !== undefined, `no Deployment ${owner} in the build`);
   const plan = shop.plans.get(pod.name);
   must(plan !== undefined, `Deployment ${owner} was not started`);
-  const c = plan.containers.find((x) => x.name === container);
-  must(c !== undefined, `Deployment ${owner} has no container ${container}`);
+  const spec = pod.spec.containers.find((c: { image: string }) => c.image.replace(/:[^/:]*$/, "") === MEDUSA_IMAGE);
+  must(spec !== undefined, `Deployment ${owner} runs no ${MEDUSA_IMAGE} container`);
+  const c = plan.containers.find((x) => x.name === spec.name)!;
   return Object.fromEntries(c.env.map((e) => [e.name, e.value]));
 }
 
@@ -56,7 +57,7 @@ async function psql(shop: Shop, sql: string): Promise<string> {
 
 export async function backendChecks(shop: Shop): Promise<void> {
   const report = shop.opts.report;
-  const env = envOf(shop, "medusa", "medusa");
+  const env = medusaEnv(shop, "medusa");
   const admin = adminHost(shop);
   const adminUrl = `https://${admin}`;
 
@@ -163,7 +164,7 @@ export async function workerChecks(shop: Shop): Promise<void> {
   const workers = shop.podsOf("Deployment", "medusa-worker");
   if (workers.length === 0) return;
   await shop.opts.report.attempt("medusa-worker runs in worker mode", async () => {
-    const env = envOf(shop, "medusa-worker", "medusa");
+    const env = medusaEnv(shop, "medusa-worker");
     must(env.MEDUSA_WORKER_MODE === "worker", `MEDUSA_WORKER_MODE is ${env.MEDUSA_WORKER_MODE ?? "unset"}`);
     const seen: string[] = [];
     for (const pod of workers) {

@@ -5,10 +5,13 @@
  * the managed datastores, played by dev's datastore workloads).
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { opensslArgs, tlsTargets } from "../../scripts/lib/dev-tls.ts";
 import { goInstalledTool, SETUP_HINT } from "../../scripts/lib/find-tool.ts";
+import type { KubeObject } from "../../scripts/lib/overlay.ts";
 import { fluxKustomizations, fluxObjects, fluxTool } from "../flux/flux-build.ts";
 import { REPO_ROOT } from "../support/tools.ts";
 import { datastoreCredentials, datastoreObjects } from "./shop-datastores.ts";
@@ -81,6 +84,27 @@ export function shopObjects(overlay: string): ShopObjects {
     credentials.redisUrl = "redis://redis:6379";
   }
   const datastores = ownsDatastores ? [] : datastoreObjects(dev, { postgresTls });
-  const provided = [...datastores, ...provisionedSecrets(build, credentials)];
+  const provided = [...datastores, ...provisionedSecrets(build, credentials), ...tlsSecrets(build)];
   return { overlay, build, provided, credentials, bakedUrls: bakedUrls(overlay) };
+}
+
+/**
+ * The certificate Secrets the Ingresses name and the build lacks, made as `npm run dev:tls` makes
+ * them (scripts/lib/dev-tls.ts): in a cluster cert-manager or the operator provides them.
+ */
+function tlsSecrets(build: readonly K8s[]): K8s[] {
+  const namespace = build.find((o) => o.kind === "Ingress")?.metadata.namespace;
+  const have = new Set(build.filter((o) => o.kind === "Secret").map((o) => o.metadata.name));
+  return tlsTargets(build as unknown as KubeObject[])
+    .filter((t) => !have.has(t.secretName))
+    .map((t) => {
+      const dir = mkdtempSync(join(tmpdir(), "ecom-rehearsal-tls-"));
+      try {
+        execFileSync("openssl", opensslArgs(t.hosts, join(dir, "tls.key"), join(dir, "tls.crt")), { stdio: "ignore" });
+        const read = (f: string) => readFileSync(join(dir, f)).toString("base64");
+        return { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name: t.secretName, namespace }, data: { "tls.crt": read("tls.crt"), "tls.key": read("tls.key") } } as K8s;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 }
