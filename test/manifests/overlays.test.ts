@@ -230,8 +230,9 @@ describe("overlays/dev", () => {
     expect(unlabelled).toEqual([]);
   });
 
-  it("every Secret a pod refers to is in the build (except the image pull secret, created by hand)", () => {
-    const names = new Set(all(objects(), "Secret").map((s) => s.metadata.name));
+  it("every Secret a pod refers to is in the build or one the policy says is made in the cluster (the pull secret, the certificate)", () => {
+    const provisioned = provisionedSecretsOf(readFileSync(join(REPO_ROOT, "overlays/dev/policy/policy.yaml"), "utf8"), "overlays/dev/policy/policy.yaml");
+    const names = new Set([...all(objects(), "Secret").map((s) => s.metadata.name), ...provisioned]);
     const dangling = workloads(objects()).flatMap((o) =>
       [...podRefs(o).secrets].filter(([name]) => !names.has(name)).map(([name, where]) => `${where} → Secret ${name}`),
     );
