@@ -7,7 +7,7 @@
  *   node test/rehearsal/images-apps.ts medusa|storefront [--source DIR] [--build-arg K=V]... [--build-env K=V]...
  */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ImageFs } from "./image.ts";
@@ -158,8 +158,12 @@ async function buildMedusa(b: {
 /** The Dockerfile's base stage sets it for every later stage, the runner included. */
 const STOREFRONT_BASE_ENV = { NEXT_TELEMETRY_DISABLED: "1" };
 
+/**
+ * `addedFiles` are written into the build context before the build, as an operator copies them into
+ * the app's checkout (the dev overlay's `.env.production`, docs/operations.md).
+ */
 export async function storefrontImage(opts: {
-  source: string; buildArgs: Record<string, string>; buildEnv: Record<string, string>; log: Log;
+  source: string; buildArgs: Record<string, string>; addedFiles: Record<string, string>; log: Log;
 }): Promise<ImageFs> {
   const { log } = opts;
   const context = contextDir(opts.source, "storefront");
@@ -168,10 +172,10 @@ export async function storefrontImage(opts: {
   const yarnVersion = pinnedYarn(context);
   const node = findNode(NODE_MAJOR);
   const key = inputKey({
-    recipe: RECIPE, context: hashContext(context, files), args, buildEnv: opts.buildEnv,
+    recipe: RECIPE, context: hashContext(context, files), args, addedFiles: opts.addedFiles,
     yarn: yarnVersion, node: node.version, fonts: FONT_PACKAGES,
   });
-  const dir = await cachedBuild("storefront", key, (out) => buildStorefront({ context, files, args, buildEnv: opts.buildEnv, yarnVersion, node, out, log }), log);
+  const dir = await cachedBuild("storefront", key, (out) => buildStorefront({ context, files, args, addedFiles: opts.addedFiles, yarnVersion, node, out, log }), log);
   return {
     ref: `storefront:${key}`,
     layers: [{ host: join(dir, "app"), at: "/app" }],
@@ -185,7 +189,7 @@ export async function storefrontImage(opts: {
 }
 
 async function buildStorefront(b: {
-  context: string; files: ReturnType<typeof contextFiles>; args: Record<string, string>; buildEnv: Record<string, string>;
+  context: string; files: ReturnType<typeof contextFiles>; args: Record<string, string>; addedFiles: Record<string, string>;
   yarnVersion: string; node: NodeRuntime; out: string; log: Log;
 }): Promise<void> {
   const { node, log } = b;
@@ -193,7 +197,10 @@ async function buildStorefront(b: {
   const yarn = join(await npmPackage(node, "yarn", b.yarnVersion, log), "bin", "yarn.js");
   await inScratch("storefront", async (scratch) => {
     const builder = join(scratch, "app");
-    fileStep("storefront: copying the build context", () => copyContext(b.context, b.files, builder));
+    fileStep("storefront: copying the build context", () => {
+      copyContext(b.context, b.files, builder);
+      for (const [name, content] of Object.entries(b.addedFiles)) writeFileSync(join(builder, name), content);
+    });
     const env = stepEnv(node, join(scratch, "home"), { ...STOREFRONT_BASE_ENV, YARN_CACHE_FOLDER: join(downloadsDir(), "yarn-classic") });
     mkdirSync(env.HOME!, { recursive: true });
     done("storefront: package manager and build context");
@@ -201,7 +208,7 @@ async function buildStorefront(b: {
     await runStep("storefront: yarn install --frozen-lockfile", [node.path, yarn, "install", "--frozen-lockfile"], { cwd: builder, env, log });
     done("storefront: yarn install");
     const fonts = await mockGoogleFonts(builder, scratch, node, log);
-    await runStep("storefront: yarn build", [node.path, yarn, "build"], { cwd: builder, env: { ...env, ...b.args, ...b.buildEnv, ...fonts }, log });
+    await runStep("storefront: yarn build", [node.path, yarn, "build"], { cwd: builder, env: { ...env, ...b.args, ...fonts }, log });
     done("storefront: yarn build");
 
     fileStep("storefront: runner stage (COPY public, .next/standalone, .next/static)", () => {
@@ -220,26 +227,27 @@ async function buildStorefront(b: {
   });
 }
 
-function parseCli(argv: string[]): { app: string; source: string; buildArgs: Record<string, string>; buildEnv: Record<string, string> } {
-  const usage = "usage: node test/rehearsal/images-apps.ts medusa|storefront [--source DIR] [--build-arg K=V]... [--build-env K=V]...";
+function parseCli(argv: string[]): { app: string; source: string; buildArgs: Record<string, string>; addedFiles: Record<string, string> } {
+  const usage = "usage: node test/rehearsal/images-apps.ts medusa|storefront [--source DIR] [--build-arg K=V]... [--add-file NAME=PATH]...";
   const [app, ...rest] = argv;
   if (app !== "medusa" && app !== "storefront") throw new Error(usage);
   let source = process.env.ECOM_APP_SOURCE;
   const buildArgs: Record<string, string> = {};
-  const buildEnv: Record<string, string> = {};
+  const addedFiles: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = rest[++i];
     if (value === undefined) throw new Error(usage);
     if (flag === "--source") source = value;
-    else if (flag === "--build-arg" || flag === "--build-env") {
+    else if (flag === "--build-arg" || flag === "--add-file") {
       const eq = value.indexOf("=");
       if (eq <= 0) throw new Error(`${flag} ${value}: expected NAME=VALUE`);
-      (flag === "--build-arg" ? buildArgs : buildEnv)[value.slice(0, eq)] = value.slice(eq + 1);
+      if (flag === "--build-arg") buildArgs[value.slice(0, eq)] = value.slice(eq + 1);
+      else addedFiles[value.slice(0, eq)] = readFileSync(value.slice(eq + 1), "utf8");
     } else throw new Error(usage);
   }
   if (!source) throw new Error(`no app source: pass --source DIR or set ECOM_APP_SOURCE\n${usage}`);
-  return { app, source, buildArgs, buildEnv };
+  return { app, source, buildArgs, addedFiles };
 }
 
 if (import.meta.main) {
@@ -249,7 +257,7 @@ if (import.meta.main) {
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const image = cli.app === "medusa"
       ? await medusaImage({ source: cli.source, buildArgs: cli.buildArgs, log })
-      : await storefrontImage({ source: cli.source, buildArgs: cli.buildArgs, buildEnv: cli.buildEnv, log });
+      : await storefrontImage({ source: cli.source, buildArgs: cli.buildArgs, addedFiles: cli.addedFiles, log });
     process.stdout.write(`${image.layers[0]!.host}\n`);
     process.stderr.write(`${cli.app} image ready in ${((Date.now() - started) / 1000).toFixed(2)} s\n`);
   } catch (err) {

@@ -66,5 +66,11 @@ export async function startIngressProxy(objects: readonly K8s[], net: NetworkPla
     server.once("error", (err) => fail(new Error(`the rehearsal's ingress cannot listen on ${address}:443: ${err.message}`)));
     server.listen(443, address, () => done());
   });
-  return { close: () => new Promise((done) => server.close(() => done())) };
+  return {
+    close: () =>
+      new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
 }

@@ -6,18 +6,19 @@
  * measurement, `N passed, N failed` at the end, non-zero exit on any failure. Needs root (network and
  * mount namespaces, cgroups); docs/testing.md says what it emulates and what it cannot.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { requireHost } from "./host-command.ts";
 import { Report, seconds } from "./report.ts";
-import { backendChecks, catalogueChecks, gracefulStopCheck, livenessCheck, workerChecks } from "./shop-checks.ts";
+import { backendChecks, catalogueChecks, gracefulStopCheck, livenessCheck, uploadCheck, workerChecks } from "./shop-checks.ts";
 import { shopObjects } from "./shop-objects.ts";
 import { MEDUSA_IMAGE, Shop } from "./shop-run.ts";
 import { storefrontStage } from "./storefront-stage.ts";
 
 const OVERLAYS = ["dev", "prod", "home-ops"];
-const USAGE = `usage: npm run rehearse -- [${OVERLAYS.join(" | ")} ...]   (all three when none is named)`;
+const USAGE = `usage: npm run rehearse -- [--hold] [${OVERLAYS.join(" | ")} ...]   (all three when none is named)
+  --hold   after the checks, keep the shop running until Ctrl-C, to look around`;
 
 function fail(message: string, code = 1): never {
   console.error(`rehearse: ${message}`);
@@ -37,8 +38,34 @@ function appSource(): string {
   return dir;
 }
 
+/** Keeps the shop up until Ctrl-C, saying where each pod is and how to enter one. */
+async function holdOpen(shop: Shop): Promise<void> {
+  for (const p of shop.net.pods) console.log(`  ${p.namespace}/${p.pod}: ${p.ip} (ip netns exec ${p.netns} ...)`);
+  console.log("holding the shop open; Ctrl-C to tear it down");
+  await new Promise<void>((done) => process.once("SIGINT", () => done()));
+}
+
+/** One rehearsal of an overlay at a time: a second would tear down the first one's pods and network. */
+function lock(name: string): () => void {
+  const file = join(tmpdir(), `ecom-rehearsal-${name}.pid`);
+  if (existsSync(file)) {
+    const pid = Number(readFileSync(file, "utf8"));
+    const alive = (() => {
+      try {
+        return process.kill(pid, 0);
+      } catch {
+        return false;
+      }
+    })();
+    if (alive && pid !== process.pid) fail(`another rehearsal with the same network (${name}) runs as pid ${pid}; wait for it or end it`);
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
+}
+
 async function rehearse(overlay: string, source: string): Promise<Report> {
   const report = new Report(`[${overlay}]`);
+  const unlock = lock(`rh${OVERLAYS.indexOf(overlay)}`);
   const logDir = join(tmpdir(), "ecom-rehearsal-logs", overlay);
   mkdirSync(logDir, { recursive: true });
   const log = (line: string) => console.log(`[${overlay}]      ${line}`);
@@ -59,24 +86,28 @@ async function rehearse(overlay: string, source: string): Promise<Report> {
     const backend = of("Deployment").filter((p) => p.owner.name === "medusa" || p.owner.name === "medusa-worker");
     await shop.bringUp(backend, "medusa server and worker");
 
-    await backendChecks(shop);
+    const token = await backendChecks(shop);
+    const uploaded = await uploadCheck(shop, token);
     await workerChecks(shop);
     if (jobs.includes("medusa-seed")) {
       const key = await catalogueChecks(shop);
-      await storefrontStage(shop, key);
+      await storefrontStage(shop, key, uploaded);
     }
+    if (hold) await holdOpen(shop);
     await livenessCheck(shop, "medusa", "medusa");
     await gracefulStopCheck(shop, "medusa", "medusa");
   } catch (err) {
     report.check("rehearsal", false, err instanceof Error ? err.message : String(err));
   } finally {
     await shop.close();
+    unlock();
     report.measure("rehearsal", `${report.elapsed()}, logs in ${logDir}`);
   }
   return report;
 }
 
-const wanted = process.argv.slice(2);
+const hold = process.argv.includes("--hold");
+const wanted = process.argv.slice(2).filter((a) => a !== "--hold");
 for (const w of wanted) if (!OVERLAYS.includes(w)) fail(`unknown overlay ${w}\n${USAGE}`, 2);
 if (process.getuid?.() !== 0) fail("needs root: it runs each pod in its own network and mount namespaces with cgroup limits, as the kubelet does");
 requireHost();

@@ -6,6 +6,7 @@
  * mode, a hung server restarted by its liveness probe, and a graceful stop.
  */
 import { ingressHosts, ingressRoute, send, viaIngress, type Reply } from "./http.ts";
+import { solidPng } from "./images-external-assets-server.ts";
 import { must, seconds } from "./report.ts";
 import { MEDUSA_IMAGE, type Shop } from "./shop-run.ts";
 
@@ -55,7 +56,8 @@ async function psql(shop: Shop, sql: string): Promise<string> {
   return r.output.trim();
 }
 
-export async function backendChecks(shop: Shop): Promise<void> {
+/** Returns the admin's token (empty when the login failed). */
+export async function backendChecks(shop: Shop): Promise<string> {
   const report = shop.opts.report;
   const env = medusaEnv(shop, "medusa");
   const admin = adminHost(shop);
@@ -132,7 +134,39 @@ export async function backendChecks(shop: Shop): Promise<void> {
     must(list(env.ADMIN_CORS).includes(adminUrl) && list(env.AUTH_CORS).includes(adminUrl), `the admin origin ${adminUrl} is missing from ADMIN_CORS or AUTH_CORS`);
     return `${asked} preflights as derived (store: ${env.STORE_CORS}; admin: ${env.ADMIN_CORS}; auth: ${env.AUTH_CORS})`;
   });
+  return token;
 }
+
+/**
+ * An image an admin uploads, as the admin UI does it: stored in the object store and served back
+ * byte for byte from the public URL (S3_FILE_URL) through the Ingress. Returns that URL.
+ */
+export async function uploadCheck(shop: Shop, token: string): Promise<string> {
+  let url = "";
+  await shop.opts.report.attempt("an image uploaded through the admin API is served from the files URL", async () => {
+    must(token !== "", "no admin token");
+    const png = solidPng([200, 120, 40]);
+    const boundary = "rehearsal-boundary";
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="rehearsal.png"\r\nContent-Type: image/png\r\n\r\n`),
+      png,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const admin = adminHost(shop);
+    const r = await viaIngress(shop.objects, shop.net, `https://${admin}/admin/uploads`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    must(r.status === 200, `POST /admin/uploads answered ${r.status}: ${r.text().slice(0, 200)}`);
+    url = JSON.parse(r.text()).files[0].url;
+    const back = await viaIngress(shop.objects, shop.net, url);
+    must(back.status === 200 && back.body.equals(png), `GET ${url} answered ${back.status} with ${back.body.length} bytes, not the ${png.length} uploaded`);
+    return `${url}: the same ${png.length} bytes`;
+  });
+  return url;
+}
+
 
 /** The products the seed made, through the store API with its publishable key, and their images through the files host. */
 export async function catalogueChecks(shop: Shop): Promise<string> {
@@ -150,10 +184,14 @@ export async function catalogueChecks(shop: Shop): Promise<string> {
     thumbnail = body.products.find((p) => p.thumbnail)?.thumbnail ?? "";
     return `${body.count} products`;
   });
-  await report.attempt("a product image through the files host", async () => {
+  await report.attempt("the seeded products' images are served from the files host", async () => {
     must(thumbnail !== "", "no product has a thumbnail");
     const r = await viaIngress(shop.objects, shop.net, thumbnail);
     must(r.status === 200 && String(r.headers["content-type"]).startsWith("image/"), `GET ${thumbnail} answered ${r.status} ${r.headers["content-type"]}`);
+    // The app's seed hands the file module each image as a "binary" string, which @medusajs/file-s3
+    // stores as UTF-8: every byte above 0x7f doubles, the PNG signature first. Not this repository's
+    // to fix; say so rather than fail on it (docs/operations.md, "Known defects of the app").
+    if (r.body[0] === 0xc2 && r.body[1] === 0x89) report.note(`the app's seed stores its images re-encoded as UTF-8: ${thumbnail} starts c2 89, not 89 50 (PNG); uploads through the admin are intact`);
     return `GET ${thumbnail}: ${r.status} ${r.headers["content-type"]}, ${r.body.length} bytes`;
   });
   return key;
