@@ -59,15 +59,21 @@ export function ingressRoute(objects: readonly K8s[], host: string, path: string
   return best;
 }
 
-/** A request to a public URL, delivered where the Ingress sends it. */
-export function viaIngress(objects: readonly K8s[], net: NetworkPlan, url: string, call: Call = {}): Promise<Reply> {
+/**
+ * A request to a public URL, delivered where the Ingress sends it; `outside` serves the public hosts
+ * of services the build does not route (a managed object store's file host), by host name.
+ */
+export function viaIngress(objects: readonly K8s[], net: NetworkPlan, url: string, call: Call = {}, outside: Readonly<Record<string, { ip: string; port: number }>> = {}): Promise<Reply> {
   const u = new URL(url);
   const path = `${u.pathname}${u.search}`;
+  const forwarded: Record<string, string> = u.protocol === "https:" ? { "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443" } : {};
+  const headers = { Host: u.host, ...forwarded, ...(call.headers ?? {}) };
+  const direct = ingressHosts(objects).includes(u.hostname) ? undefined : outside[u.hostname];
+  if (direct) return send(direct.ip, direct.port, path, { ...call, headers });
   const route = ingressRoute(objects, u.hostname, u.pathname);
   const ip = net.services[route.namespace]?.[route.service]?.[0];
   if (!ip) throw new Error(`${url}: Service ${route.namespace}/${route.service} has no ready pod in the rehearsal`);
-  const forwarded: Record<string, string> = u.protocol === "https:" ? { "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443" } : {};
-  return send(ip, route.port, path, { ...call, headers: { Host: u.host, ...forwarded, ...(call.headers ?? {}) } });
+  return send(ip, route.port, path, { ...call, headers });
 }
 
 /** Every host the Ingresses of the build serve. */

@@ -33,10 +33,10 @@ function certificates(objects: readonly K8s[]): Map<string, SecureContext> {
   return out;
 }
 
-export async function startIngressProxy(objects: readonly K8s[], net: NetworkPlan, address: string): Promise<{ close(): Promise<void> }> {
+/** `defaultCert` answers hosts whose TLS entry names no Secret, as the controller's default certificate does. */
+export async function startIngressProxy(objects: readonly K8s[], net: NetworkPlan, address: string, defaultCert: { cert: string; key: string }): Promise<{ close(): Promise<void> }> {
   const contexts = certificates(objects);
-  const fallback = contexts.values().next().value;
-  if (!fallback) throw new Error("no Ingress of the build names a TLS Secret the rehearsal has: nothing to serve https with");
+  const fallback = createSecureContext(defaultCert);
   const server: Server = createHttpsServer({ SNICallback: (name, done) => done(null, contexts.get(name) ?? fallback) }, (req, res) => {
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     const path = req.url ?? "/";

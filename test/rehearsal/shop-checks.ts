@@ -160,7 +160,7 @@ export async function uploadCheck(shop: Shop, token: string): Promise<string> {
     });
     must(r.status === 200, `POST /admin/uploads answered ${r.status}: ${r.text().slice(0, 200)}`);
     url = JSON.parse(r.text()).files[0].url;
-    const back = await viaIngress(shop.objects, shop.net, url);
+    const back = await viaIngress(shop.objects, shop.net, url, {}, shop.outside);
     must(back.status === 200 && back.body.equals(png), `GET ${url} answered ${back.status} with ${back.body.length} bytes, not the ${png.length} uploaded`);
     return `${url}: the same ${png.length} bytes`;
   });
@@ -186,7 +186,7 @@ export async function catalogueChecks(shop: Shop): Promise<string> {
   });
   await report.attempt("the seeded products' images are served from the files host", async () => {
     must(thumbnail !== "", "no product has a thumbnail");
-    const r = await viaIngress(shop.objects, shop.net, thumbnail);
+    const r = await viaIngress(shop.objects, shop.net, thumbnail, {}, shop.outside);
     must(r.status === 200 && String(r.headers["content-type"]).startsWith("image/"), `GET ${thumbnail} answered ${r.status} ${r.headers["content-type"]}`);
     // The app's seed hands the file module each image as a "binary" string, which @medusajs/file-s3
     // stores as UTF-8: every byte above 0x7f doubles, the PNG signature first. Not this repository's

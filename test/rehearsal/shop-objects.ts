@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { opensslArgs, tlsTargets } from "../../scripts/lib/dev-tls.ts";
+import { opensslArgs } from "../../scripts/lib/dev-tls.ts";
 import { goInstalledTool, SETUP_HINT } from "../../scripts/lib/find-tool.ts";
-import type { KubeObject } from "../../scripts/lib/overlay.ts";
 import { fluxKustomizations, fluxObjects, fluxTool } from "../flux/flux-build.ts";
 import { REPO_ROOT } from "../support/tools.ts";
 import { datastoreCredentials, datastoreObjects } from "./shop-datastores.ts";
@@ -84,27 +83,62 @@ export function shopObjects(overlay: string): ShopObjects {
     credentials.redisUrl = "redis://redis:6379";
   }
   const datastores = ownsDatastores ? [] : datastoreObjects(dev, { postgresTls });
-  const provided = [...datastores, ...provisionedSecrets(build, credentials), ...tlsSecrets(build)];
+  const secrets = provisionedSecrets(build, credentials);
+  if (!ownsDatastores) useShopBucket(datastores, [...build, ...secrets]);
+  const provided = [...datastores, ...secrets, ...tlsSecrets(build)];
   return { overlay, build, provided, credentials, bakedUrls: bakedUrls(overlay) };
 }
 
+/** A self-signed certificate for `hosts`, made as `npm run dev:tls` makes one (scripts/lib/dev-tls.ts). */
+function selfSigned(hosts: readonly string[]): { cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), "ecom-rehearsal-tls-"));
+  try {
+    execFileSync("openssl", opensslArgs(hosts, join(dir, "tls.key"), join(dir, "tls.crt")), { stdio: "ignore" });
+    return { cert: readFileSync(join(dir, "tls.crt"), "utf8"), key: readFileSync(join(dir, "tls.key"), "utf8") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
- * The certificate Secrets the Ingresses name and the build lacks, made as `npm run dev:tls` makes
- * them (scripts/lib/dev-tls.ts): in a cluster cert-manager or the operator provides them.
+ * The certificate Secrets the Ingresses name and the build lacks: in a cluster cert-manager or the
+ * operator provides them (dev's with `npm run dev:tls`).
  */
 function tlsSecrets(build: readonly K8s[]): K8s[] {
-  const namespace = build.find((o) => o.kind === "Ingress")?.metadata.namespace;
-  const have = new Set(build.filter((o) => o.kind === "Secret").map((o) => o.metadata.name));
-  return tlsTargets(build as unknown as KubeObject[])
-    .filter((t) => !have.has(t.secretName))
-    .map((t) => {
-      const dir = mkdtempSync(join(tmpdir(), "ecom-rehearsal-tls-"));
-      try {
-        execFileSync("openssl", opensslArgs(t.hosts, join(dir, "tls.key"), join(dir, "tls.crt")), { stdio: "ignore" });
-        const read = (f: string) => readFileSync(join(dir, f)).toString("base64");
-        return { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name: t.secretName, namespace }, data: { "tls.crt": read("tls.crt"), "tls.key": read("tls.key") } } as K8s;
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+  const have = new Set(build.filter((o) => o.kind === "Secret").map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+  const wanted = new Map<string, { namespace: string; name: string; hosts: Set<string> }>();
+  for (const ing of build.filter((o) => o.kind === "Ingress")) {
+    for (const t of ing.spec?.tls ?? []) {
+      if (!t.secretName) continue;
+      const id = `${ing.metadata.namespace}/${t.secretName}`;
+      if (have.has(id)) continue;
+      const entry = wanted.get(id) ?? { namespace: ing.metadata.namespace!, name: t.secretName, hosts: new Set<string>() };
+      for (const h of t.hosts ?? []) entry.hosts.add(h);
+      wanted.set(id, entry);
+    }
+  }
+  return [...wanted.values()].map(({ namespace, name, hosts }) => {
+    const { cert, key } = selfSigned([...hosts].sort());
+    const b64 = (t: string) => Buffer.from(t).toString("base64");
+    return { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name, namespace }, data: { "tls.crt": b64(cert), "tls.key": b64(key) } } as K8s;
+  });
+}
+
+/** The ingress controller's default certificate, for hosts whose TLS entry names no Secret (the owner's wildcard). */
+export function defaultCertificate(build: readonly K8s[]): { cert: string; key: string } | undefined {
+  const hosts = [...new Set(build.filter((o) => o.kind === "Ingress").flatMap((i) => (i.spec?.rules ?? []).map((r: { host?: string }) => r.host).filter(Boolean)))] as string[];
+  return hosts.length ? selfSigned(hosts.sort()) : undefined;
+}
+
+/**
+ * The bucket the shop's configuration names (home-ops writes the owner's), created by the stand-in
+ * object store's bucket Job instead of dev's: a managed store already holds it.
+ */
+function useShopBucket(datastores: K8s[], shop: readonly K8s[]): void {
+  const value = (o: K8s, key: string) => (o.stringData?.[key] ?? (o.data?.[key] !== undefined ? (o.kind === "Secret" ? Buffer.from(String(o.data[key]), "base64").toString("utf8") : o.data[key]) : undefined)) as string | undefined;
+  const bucket = shop.filter((o) => o.kind === "Secret" || o.kind === "ConfigMap").map((o) => value(o, "S3_BUCKET")).find((v) => v !== undefined);
+  const secret = datastores.find((o) => o.kind === "Secret" && o.metadata.name === "medusa-secret");
+  if (!bucket || !secret) return;
+  if (secret.data) delete secret.data.S3_BUCKET;
+  secret.stringData = { ...(secret.stringData ?? {}), S3_BUCKET: bucket };
 }

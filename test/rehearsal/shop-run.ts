@@ -14,7 +14,7 @@ import { planPod, podsOf, type PodIdentity, type PodPlan } from "./pod-plan.ts";
 import { startPod, teardown, type RunningPod } from "./pod-runner.ts";
 import { mib, must, seconds, type Report } from "./report.ts";
 import { DATASTORE_OF_KEY, DATASTORE_SERVICES } from "./shop-datastores.ts";
-import type { ShopObjects } from "./shop-objects.ts";
+import { defaultCertificate, type ShopObjects } from "./shop-objects.ts";
 import type { K8s } from "./shop-secrets.ts";
 import { startVirtualHosts, virtualAddresses, type Forward, type VirtualHosts } from "./service-proxy.ts";
 import { ingressHosts } from "./http.ts";
@@ -45,6 +45,8 @@ export class Shop {
   readonly pods: PodIdentity[];
   net!: NetworkPlan;
   readonly running = new Map<string, RunningPod>();
+  /** Public hosts of services outside the build that the rehearsal plays (the file host of S3_FILE_URL). */
+  readonly outside: Record<string, { ip: string; port: number }> = {};
   readonly plans = new Map<string, PodPlan>();
   private readonly images = new Map<string, Promise<ImageFs>>();
   private virtualHosts?: VirtualHosts;
@@ -101,11 +103,17 @@ export class Shop {
     must(errors.length === 0, `the rehearsal's network refuses this build: ${errors.map((f) => f.message).join("; ")}`);
     await setupNetwork(this.net);
     this.virtualHosts = await startVirtualHosts(this.net.bridge, forwards, base);
-    if (ingressHosts(this.objects).length) {
+    const fallback = defaultCertificate(this.objects);
+    if (fallback) {
       await run("ip", ["addr", "replace", `${ingress}/32`, "dev", this.net.bridge]);
-      this.ingress = await startIngressProxy(this.objects, this.net, ingress);
+      this.ingress = await startIngressProxy(this.objects, this.net, ingress, fallback);
     }
     for (const f of forwards) this.opts.log(`outside name ${f.host}:${f.port} → ${f.target.ip}:${f.target.port}`);
+    const store = Object.values(this.net.services).map((svcs) => svcs[DATASTORE_SERVICES.objectStore]?.[0]).find((ip) => ip !== undefined);
+    for (const o of this.objects.filter((x) => x.kind === "Secret" || x.kind === "ConfigMap")) {
+      const raw = o.stringData?.S3_FILE_URL ?? (o.data?.S3_FILE_URL !== undefined ? (o.kind === "Secret" ? Buffer.from(String(o.data.S3_FILE_URL), "base64").toString("utf8") : o.data.S3_FILE_URL) : undefined);
+      if (raw && store && !ingressHosts(this.objects).includes(new URL(raw).hostname)) this.outside[new URL(raw).hostname] = { ip: store, port: 7070 };
+    }
   }
 
   /** Hosts in the shop's datastore URLs and ExternalName targets that no Service of the build answers for. */

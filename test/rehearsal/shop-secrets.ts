@@ -91,7 +91,13 @@ export function provisionedSecrets(objects: readonly K8s[], creds: DatastoreCred
     const template: Record<string, string> | undefined = es.spec?.target?.template?.data;
     const data: Record<string, string> = {};
     if (template) {
-      for (const [key, text] of Object.entries(template)) data[key] = renderTemplate(String(text), (p) => storeProperty(p, creds), `${where} template key ${key}`);
+      for (const [key, text] of Object.entries(template)) {
+        // A key that takes one store property whole gets the value the shop needs under that key: the
+        // fake store holds, under the owner's property names, what the rehearsal datastores accept.
+        const whole = /^\{\{\s*(?:\.([A-Za-z_][A-Za-z0-9_]*)|index \. "([^"]+)")\s*\}\}$/.exec(String(text).trim());
+        const pgo = whole && ["user", "password", "dbname", "host", "port", "pgbouncer-host", "pgbouncer-port"].includes(whole[1] ?? whole[2]!);
+        data[key] = whole && !pgo ? valueFor(key, creds) : renderTemplate(String(text), (p) => storeProperty(p, creds), `${where} template key ${key}`);
+      }
     }
     for (const d of es.spec?.data ?? []) data[d.secretKey] = storeProperty(d.remoteRef?.property ?? d.secretKey, creds);
     if (Object.keys(data).length === 0) throw new Error(`${where}: neither template.data nor data lists its keys, so the rehearsal cannot know what the synced Secret holds`);
