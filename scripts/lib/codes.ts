@@ -11,6 +11,7 @@ export const SCRIPT_CODES = [
   "credentials-invalid", "secret-values-missing", "secret-values-invalid", "secrets-shipped",
   "tls-none", "openssl-failed", "secrets-found",
   "cutover-not-ready", "cutover-conflict", "cutover-schema",
+  "image-unpublished", "registry-failed", "image-tags-differ", "overlay-unpinned", "render-drift",
   "render-disagrees", "render-build-failed", "internal",
 ] as const;
 
