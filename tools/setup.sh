@@ -33,7 +33,7 @@ die() {
 
 # --- what the machine must bring ------------------------------------------------------------------
 command -v go >/dev/null 2>&1 || die "go not found on PATH. Install Go 1.22 or newer
-    (Debian/Ubuntu: sudo apt-get install golang-go); it builds kustomize, gitleaks, kube-score,
+    (Debian/Ubuntu: sudo apt-get install golang-go); it builds kustomize, gitleaks, kube-score, actionlint,
     tools/flux-build and the test control plane."
 command -v kpt >/dev/null 2>&1 || die "kpt not found on PATH. Install kpt ${KPT_VERSION#v}, e.g. a release binary
     from the kpt project or the Google Cloud SDK package 'google-cloud-cli-kpt'."
@@ -74,6 +74,7 @@ fi
 
 go_tool gitleaks github.com/zricethezav/gitleaks/v8 "$GITLEAKS_VERSION"
 go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION"
+go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
 
 # --- Checkov, in a virtual environment of its own (scripts/lib/find-tool.ts finds it there) ------
 venv="$CACHE/checkov-$CHECKOV_VERSION"
@@ -110,4 +111,4 @@ fi
 if [ -n "$control_plane" ]; then
   bash "$REPO/tools/control-plane/control-plane.sh" build
 fi
-log "tools ready: kustomize $KUSTOMIZE_VERSION, gitleaks $GITLEAKS_VERSION, kube-score $KUBE_SCORE_VERSION, checkov $CHECKOV_VERSION${control_plane:+, control plane}"
+log "tools ready: kustomize $KUSTOMIZE_VERSION, gitleaks $GITLEAKS_VERSION, kube-score $KUBE_SCORE_VERSION, actionlint $ACTIONLINT_VERSION, checkov $CHECKOV_VERSION${control_plane:+, control plane}"

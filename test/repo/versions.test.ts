@@ -13,9 +13,9 @@ const MUTATION_STATE: string = JSON.parse(readFileSync(join(REPO_ROOT, "stryker.
 describe("tools/versions.env", () => {
   const pins = parseVersions(readFileSync(VERSIONS_FILE, "utf8"));
 
-  it("pins kustomize, gitleaks, kube-score, Checkov, kubectl, kpt, the function image's bases and the Node.js the function refuses", () => {
+  it("pins kustomize, gitleaks, kube-score, Checkov, actionlint, kubectl, kpt, the function image's bases and the Node.js the function refuses", () => {
     expect(Object.keys(pins).sort()).toEqual([
-      "CHECKOV_VERSION", "FN_BUILD_IMAGE", "FN_RUNTIME_IMAGE", "GITLEAKS_VERSION", "KPT_VERSION", "KUBECTL_VERSION", "KUBE_SCORE_VERSION", "KUSTOMIZE_VERSION",
+      "ACTIONLINT_VERSION", "CHECKOV_VERSION", "FN_BUILD_IMAGE", "FN_RUNTIME_IMAGE", "GITLEAKS_VERSION", "KPT_VERSION", "KUBECTL_VERSION", "KUBE_SCORE_VERSION", "KUSTOMIZE_VERSION",
       "NODE_UNSUPPORTED_VERSION",
     ]);
   });
