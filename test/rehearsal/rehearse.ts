@@ -10,15 +10,17 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { requireHost } from "./host-command.ts";
-import { Report, seconds } from "./report.ts";
+import { regression } from "./regressions.ts";
+import { Report, seconds, StopRehearsal } from "./report.ts";
 import { backendChecks, catalogueChecks, gracefulStopCheck, livenessCheck, uploadCheck, workerChecks } from "./shop-checks.ts";
 import { shopObjects } from "./shop-objects.ts";
 import { MEDUSA_IMAGE, Shop } from "./shop-run.ts";
 import { storefrontStage } from "./storefront-stage.ts";
 
 const OVERLAYS = ["dev", "prod", "home-ops"];
-const USAGE = `usage: npm run rehearse -- [--hold] [${OVERLAYS.join(" | ")} ...]   (all three when none is named)
-  --hold   after the checks, keep the shop running until Ctrl-C, to look around`;
+const USAGE = `usage: npm run rehearse -- [--hold] [--break NAME] [${OVERLAYS.join(" | ")} ...]   (all three when none is named)
+  --hold        after the checks, keep the shop running until Ctrl-C, to look around
+  --break NAME  put a defect the rehearsal found back into the build first (test/rehearsal/regressions.ts)`;
 
 function fail(message: string, code = 1): never {
   console.error(`rehearse: ${message}`);
@@ -69,7 +71,14 @@ async function rehearse(overlay: string, source: string): Promise<Report> {
   const logDir = join(tmpdir(), "ecom-rehearsal-logs", overlay);
   mkdirSync(logDir, { recursive: true });
   const log = (line: string) => console.log(`[${overlay}]      ${line}`);
-  const shop = new Shop(shopObjects(overlay), { name: `rh${OVERLAYS.indexOf(overlay)}`, subnet: `10.213.${OVERLAYS.indexOf(overlay)}.0/24`, source, logDir, report, log });
+  const objects = shopObjects(overlay);
+  if (broken) {
+    // A regression is put back into the build the cluster would receive; the first failure shows it.
+    regression(broken).apply(objects.build);
+    report.stopAtFirstFailure = true;
+    report.note(`with a defect put back: ${regression(broken).defect}`);
+  }
+  const shop = new Shop(objects, { name: `rh${OVERLAYS.indexOf(overlay)}`, subnet: `10.213.${OVERLAYS.indexOf(overlay)}.0/24`, source, logDir, report, log });
   try {
     const t0 = Date.now();
     const medusa = shop.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "medusa")?.spec.template.spec.containers[0].image;
@@ -94,10 +103,13 @@ async function rehearse(overlay: string, source: string): Promise<Report> {
       await storefrontStage(shop, key, uploaded);
     }
     if (hold) await holdOpen(shop);
-    await livenessCheck(shop, "medusa", "medusa");
+    // Each liveness probe the overlays define, once: the server's (base) in dev, the worker's
+    // (components/medusa-worker) in prod; home-ops uses both unchanged.
+    if (overlay === "dev") await livenessCheck(shop, "medusa", "medusa");
+    if (overlay === "prod") await livenessCheck(shop, "medusa-worker", "medusa-worker");
     await gracefulStopCheck(shop, "medusa", "medusa");
   } catch (err) {
-    report.check("rehearsal", false, err instanceof Error ? err.message : String(err));
+    if (!(err instanceof StopRehearsal)) report.check("rehearsal", false, err instanceof Error ? err.message : String(err));
   } finally {
     await shop.close();
     unlock();
@@ -106,8 +118,19 @@ async function rehearse(overlay: string, source: string): Promise<Report> {
   return report;
 }
 
-const hold = process.argv.includes("--hold");
-const wanted = process.argv.slice(2).filter((a) => a !== "--hold");
+const args = process.argv.slice(2);
+const hold = args.includes("--hold");
+const breakAt = args.indexOf("--break");
+const broken = breakAt >= 0 ? args[breakAt + 1] : undefined;
+if (breakAt >= 0 && !broken) fail(`--break needs a name\n${USAGE}`, 2);
+if (broken) {
+  try {
+    regression(broken);
+  } catch (err) {
+    fail((err as Error).message, 2);
+  }
+}
+const wanted = args.filter((a, i) => a !== "--hold" && i !== breakAt && i !== breakAt + 1);
 for (const w of wanted) if (!OVERLAYS.includes(w)) fail(`unknown overlay ${w}\n${USAGE}`, 2);
 if (process.getuid?.() !== 0) fail("needs root: it runs each pod in its own network and mount namespaces with cgroup limits, as the kubelet does");
 requireHost();

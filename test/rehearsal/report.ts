@@ -21,20 +21,27 @@ export class Report {
     this.out(`${this.prefix} ${line}`);
   }
 
+  /** Set when a rehearsal only has to show that something fails: the first failure ends it. */
+  stopAtFirstFailure = false;
+
   check(name: string, ok: boolean, seen: string): boolean {
     if (ok) this.passed++;
     else this.failed++;
     this.emit(`${ok ? "ok  " : "FAIL"} ${name}: ${seen}`);
+    if (!ok && this.stopAtFirstFailure) throw new StopRehearsal();
     return ok;
   }
 
   /** A check whose body throws is a failed check with the thrown message. */
   async attempt(name: string, body: () => Promise<string>): Promise<boolean> {
+    let seen: string;
     try {
-      return this.check(name, true, await body());
+      seen = await body();
     } catch (err) {
+      if (err instanceof StopRehearsal) throw err;
       return this.check(name, false, err instanceof Error ? err.message : String(err));
     }
+    return this.check(name, true, seen);
   }
 
   measure(name: string, value: string): void {
@@ -51,6 +58,13 @@ export class Report {
 
   elapsed(): string {
     return seconds(Date.now() - this.started);
+  }
+}
+
+/** Thrown by a failed check when the report stops at the first failure. */
+export class StopRehearsal extends Error {
+  constructor() {
+    super("stopped at the first failed check");
   }
 }
 

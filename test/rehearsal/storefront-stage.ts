@@ -117,6 +117,26 @@ export async function storefrontStage(shop: Shop, publishableKey: string, upload
     must(r.status === 200 && r.text().includes(product.id), `GET /${region}/search?query=${word} answered ${r.status}${r.status === 200 ? ` without the id of "${product.title}" (${product.id})` : ""}`);
     return `GET /${region}/search?query=${word}: 200, found "${product.title}" (${product.id})`;
   });
+  await report.attempt("a page regenerated after POST /api/revalidate", async () => {
+    // ISR: after a tag is revalidated the next request renders the page again and Next.js writes
+    // the new HTML and payload next to the prerendered ones, under .next/server/app.
+    const secret = shop.plans.get(pods[0]!.name)?.containers.find((c) => c.role === "main")?.env.find((e) => e.name === "REVALIDATE_SECRET")?.value;
+    must(secret !== undefined, "the storefront's container has no REVALIDATE_SECRET");
+    const r = await viaIngress(shop.objects, shop.net, `${shopUrl}/api/revalidate`, {
+      method: "POST",
+      headers: { "x-revalidate-secret": secret, "Content-Type": "application/json" },
+      body: JSON.stringify({ tag: "collections" }),
+    });
+    must(r.status === 200, `POST /api/revalidate answered ${r.status}: ${r.text()}`);
+    const { collections } = await store("/store/collections?limit=1");
+    const path = `/${region}/collections/${collections[0].handle}`;
+    for (let i = 0; i < 3; i++) {
+      const page = await get(path);
+      must(page.status === 200, `GET ${path} after revalidating answered ${page.status}`);
+      await new Promise((done) => setTimeout(done, 1000));
+    }
+    return `revalidated "collections", GET ${path} 200 three times`;
+  });
   await report.attempt("the storefront writes only where its volumes are", async () => {
     const running = shop.running.get(pods[0]!.name)!;
     const log = running.status().flatMap((s) => s.logFiles).map((f) => readFileSync(f, "utf8")).join("\n");

@@ -20,7 +20,7 @@ describe("test tiers", () => {
   });
 
   it("npm test runs every project, the mutation run and the shop rehearsal, and the fast tier never sets up the control plane", () => {
-    expect(scripts.test).toMatch(/ vitest run && node test\/mutation\/stryker\.ts && node test\/mutation\/score\.ts && node test\/rehearsal\/rehearse\.ts$/);
+    expect(scripts.test).toMatch(/ vitest run && node test\/mutation\/stryker\.ts && node test\/mutation\/score\.ts && node test\/rehearsal\/rehearse\.ts && node test\/rehearsal\/regressions\.ts$/);
     expect(scripts["test:mutation"]).toMatch(/ node test\/mutation\/stryker\.ts && node test\/mutation\/score\.ts$/);
     expect(scripts["test:fast"]).toContain("tools/setup.sh --no-control-plane");
   });
