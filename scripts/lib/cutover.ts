@@ -326,8 +326,8 @@ export function migrationTags(helmRelease: { spec?: { values?: unknown } }): str
     const c = (controller ?? {}) as { containers?: Record<string, unknown>; initContainers?: Record<string, unknown> };
     for (const container of [...Object.values(c.initContainers ?? {}), ...Object.values(c.containers ?? {})]) {
       const { image, command, args } = (container ?? {}) as { image?: { repository?: unknown; tag?: unknown }; command?: unknown; args?: unknown };
-      const argv = [command, args].flatMap((x) => (Array.isArray(x) ? x : typeof x === "string" ? [x] : []));
-      if (image?.repository === MEDUSA_IMAGE && argv.some((a) => String(a).includes("db:migrate")) && image.tag !== undefined) tags.add(String(image.tag));
+      const argv = [command, args].flat().filter((a) => typeof a === "string");
+      if (image?.repository === MEDUSA_IMAGE && argv.some((a) => a.includes("db:migrate")) && image.tag !== undefined) tags.add(String(image.tag));
     }
   }
   return [...tags].sort();
@@ -383,7 +383,7 @@ export function savedIngresses(configMap: { data?: Record<string, string> }): In
   const text = configMap.data?.[SAVED.key];
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text ?? "");
+    parsed = JSON.parse(String(text));
   } catch {
     throw new CommandError("cutover-not-ready", `ConfigMap ${NEW.namespace}/${SAVED.name} has no readable ${SAVED.key}: put the old Ingress back by hand or with a forced Helm upgrade.`);
   }
@@ -454,8 +454,7 @@ export function buildMigrationTag(objects: readonly BuiltObject[]): string {
   const images = objects
     .filter((o) => o.kind === "Job" && o.metadata.name.startsWith("medusa-migrate"))
     .flatMap((o) => ((o.spec as any)?.template?.spec?.containers ?? []) as Array<{ image?: string }>)
-    .map((c) => c.image ?? "")
-    .filter((i) => i.startsWith(`${MEDUSA_IMAGE}:`));
+    .flatMap((c) => (c.image?.startsWith(`${MEDUSA_IMAGE}:`) ? [c.image] : []));
   if (images.length !== 1) throw new CommandError("overlay-facts", `expected one migration Job running ${MEDUSA_IMAGE} in overlays/home-ops, found ${images.length}`);
   return images[0]!.slice(MEDUSA_IMAGE.length + 1);
 }

@@ -101,11 +101,24 @@ describe("who serves the hosts", () => {
     );
   });
 
+  it("names every old Ingress serving beside ours", () => {
+    const a = { namespace: "development", name: "a", hosts: [HOSTS[1]!] };
+    const ours = { ...OUR_INGRESS, hosts: [HOSTS[0]!] };
+    expect(refusal(() => situation(HOSTS, [ours, a])).message).toMatch(/^Ingress ecom\/ecom-ingress and Ingress development\/a serve /);
+    const two = [{ namespace: "development", name: "b", hosts: ["medusa.example.net"] }, { namespace: "development", name: "c", hosts: ["storefront.example.net"] }];
+    expect(refusal(() => situation(["medusa.example.net", "storefront.example.net", "x.example.net"], [...two, { ...OUR_INGRESS, hosts: ["x.example.net"] }])).message).toMatch(
+      /^Ingress ecom\/ecom-ingress and Ingress development\/b, Ingress development\/c serve the shop's hosts at the same time\. /,
+    );
+  });
+
   it("refuses an old Ingress that also serves another host", () => {
     expect(refusal(() => situation(HOSTS, [{ ...OLD_INGRESS, hosts: [...HOSTS, "blog.example.net"] }]))).toEqual({
       code: "cutover-conflict",
       message: "Ingress development/medusa also serves blog.example.net: deleting it would take that host down too. Move that host to an Ingress of its own first.",
     });
+    expect(refusal(() => situation(HOSTS, [{ ...OLD_INGRESS, hosts: [...HOSTS, "a.example.net", "b.example.net"] }])).message).toMatch(
+      /^Ingress development\/medusa also serves a\.example\.net; Ingress development\/medusa also serves b\.example\.net: deleting it/,
+    );
   });
 
   it("knows our Ingress by namespace and name", () => {
@@ -146,6 +159,9 @@ describe("prepare", () => {
         "HelmRelease development/medusa migrates with ghcr.io/ekenheim/ecom/medusa:91076e7, overlays/home-ops with :9496114: the cut-over would change the shared database's schema under the running release. " +
         "Pin the same tag first (npm run set-image -- home-ops medusa 91076e7), upgrade after the cut-over.",
     });
+    expect(refusal(() => planPrepare(before({ oldHelmRelease: { ...up, migrationTags: ["1111111", "2222222"] } }), "9496114")).message).toMatch(
+      /^HelmRelease development\/medusa migrates with ghcr\.io\/ekenheim\/ecom\/medusa:1111111, 2222222, overlays\/home-ops with :9496114: .*set-image -- home-ops medusa 1111111\)/,
+    );
     expect(refusal(() => planPrepare(before({ oldHelmRelease: { ...up, migrationTags: [] } }), "9496114"))).toEqual({
       code: "cutover-schema",
       message: "cannot tell which ghcr.io/ekenheim/ecom/medusa image HelmRelease development/medusa migrates the database with (no db:migrate container of that image in its values).",
@@ -361,6 +377,12 @@ describe("status", () => {
     expect(statusLines(switched({ ingresses: [] }))[8]).toBe("  medusa.example.net: no Ingress");
   });
 
+  it("lists every tag, and every Ingress serving a host", () => {
+    const lines = statusLines(prepared({ oldHelmRelease: { ...held, migrationTags: ["1111111", "9496114"] }, ingresses: [OTHER, OLD_INGRESS, OUR_INGRESS] }));
+    expect(lines[2]).toBe("  HelmRelease development/medusa: suspended, Ready, migrates with :1111111, :9496114");
+    expect(lines[8]).toBe("  medusa.example.net: Ingress development/medusa, Ingress ecom/ecom-ingress");
+  });
+
   it("names the step to run next in every state", () => {
     expect(nextStep(before())).toBe("npm run cutover -- prepare");
     expect(nextStep(before({ preDeploy: { suspended: false, ready: false } }))).toBe("wait for Kustomization flux-system/ecom-pre-deploy to apply ConfigMap ecom/medusa-config");
@@ -374,6 +396,8 @@ describe("status", () => {
     expect(nextStep(switched({ oldKustomization: undefined }))).toBe("npm run cutover -- finish");
     expect(nextStep(switched({ oldKustomization: undefined, oldHelmRelease: undefined }))).toBe("npm run cutover -- finish");
     expect(nextStep(switched({ oldKustomization: undefined, oldHelmRelease: undefined, saved: false }))).toBe("npm run cutover -- finish");
+    expect(nextStep(switched({ oldKustomization: undefined, saved: false, dnsGuard: "absent" }))).toBe("npm run cutover -- finish");
+    expect(nextStep(switched({ oldKustomization: undefined, oldHelmRelease: undefined, dnsGuard: "absent" }))).toBe("npm run cutover -- finish");
     expect(nextStep(switched({ oldKustomization: undefined, oldHelmRelease: undefined, saved: false, dnsGuard: "absent" }))).toBe("nothing: the cut-over is complete");
     expect(nextStep(prepared({ ingresses: [OLD_INGRESS, OUR_INGRESS] }))).toMatch(/^resolve the conflict: medusa.example.net is served by /);
   });
@@ -454,6 +478,7 @@ describe("keeping and restoring the old Ingress", () => {
 
   it("round-trips through the saved ConfigMap in our namespace", () => {
     const cm = savedConfigMap([live]) as { metadata: unknown; data: Record<string, string> };
+    expect(cm).toMatchObject({ apiVersion: "v1", kind: "ConfigMap" });
     expect(cm.metadata).toEqual({ name: "cutover-previous-ingress", namespace: "ecom", labels: { "app.kubernetes.io/part-of": "ecom", "app.kubernetes.io/managed-by": "ecom-cutover" } });
     expect(Object.keys(cm.data)).toEqual(["ingresses.json"]);
     expect(savedIngresses(cm)).toEqual([restorable(live)]);
@@ -465,7 +490,8 @@ describe("keeping and restoring the old Ingress", () => {
       message: "ConfigMap ecom/cutover-previous-ingress has no readable ingresses.json: put the old Ingress back by hand or with a forced Helm upgrade.",
     });
     const listError = "ConfigMap ecom/cutover-previous-ingress: ingresses.json is not a list of Ingresses.";
-    for (const text of ["{}", "[]", '[{"kind":"Service","metadata":{"name":"x"}}]', '[{"kind":"Ingress","metadata":{}}]', "[null]"]) {
+    const good = '{"kind":"Ingress","metadata":{"name":"x"}}';
+    for (const text of ["{}", "[]", '[{"kind":"Service","metadata":{"name":"x"}}]', '[{"kind":"Ingress","metadata":{}}]', '[{"kind":"Ingress"}]', "[null]", `[${good},{"kind":"Service","metadata":{"name":"y"}}]`]) {
       expect(refusal(() => savedIngresses({ data: { "ingresses.json": text } })).message, text).toBe(listError);
     }
   });
@@ -496,6 +522,9 @@ describe("cluster variables", () => {
     expect(solveVariables("https://medusa.${D}", "https://medusa.example.net/")).toEqual({ D: "example.net/" });
     expect(solveVariables("plain", "plain")).toEqual({});
     expect(solveVariables("a(b)+[c]", "a(b)+[c]")).toEqual({});
+    // Not a variable name: literal text, as for Flux.
+    expect(solveVariables("x${1}", "x${1}")).toEqual({});
+    expect(solveVariables("${1}x", "${1}x")).toEqual({});
   });
 
   it("substitutes strictly, keeping $${...} literal", () => {
@@ -516,6 +545,8 @@ describe("our side, from the overlay's build", () => {
 
   it("the medusa tag it migrates with", () => {
     expect(buildMigrationTag([job("ghcr.io/ekenheim/ecom/medusa:9496114"), { kind: "Job", metadata: { name: "medusa-seed" }, spec: { template: { spec: { containers: [{ image: "ghcr.io/ekenheim/ecom/medusa:1111111" }] } } } }])).toBe("9496114");
+    const deployment = { kind: "Deployment", metadata: { name: "medusa-migrate-x" }, spec: { template: { spec: { containers: [{ image: "ghcr.io/ekenheim/ecom/medusa:2222222" }] } } } };
+    expect(buildMigrationTag([deployment, job("ghcr.io/ekenheim/ecom/medusa:9496114")])).toBe("9496114");
     const none = refusal(() => buildMigrationTag([job("busybox:1.36"), { kind: "Deployment", metadata: { name: "medusa-migrate-x" } }]));
     expect(none).toEqual({ code: "overlay-facts", message: "expected one migration Job running ghcr.io/ekenheim/ecom/medusa in overlays/home-ops, found 0" });
     expect(refusal(() => buildMigrationTag([job("ghcr.io/ekenheim/ecom/medusa:a"), job("ghcr.io/ekenheim/ecom/medusa:b")])).message).toMatch(/found 2$/);
@@ -524,7 +555,13 @@ describe("our side, from the overlay's build", () => {
 
   it("our Ingress as Flux would apply it: variables solved from the live medusa-config, Flux's labels added", () => {
     const live = { BACKEND_URL: "https://medusa.example.net", STOREFRONT_URL: "https://storefront.example.net" };
-    expect(ourIngress([config, ingress, { kind: "Ingress", metadata: { name: "other" } }], live)).toEqual({
+    const decoys = [
+      { kind: "Service", metadata: { name: "ecom-ingress" } },
+      { kind: "Ingress", metadata: { name: "other" } },
+      { kind: "Secret", metadata: { name: "medusa-config" }, data: {} },
+      { kind: "ConfigMap", metadata: { name: "other" }, data: {} },
+    ];
+    expect(ourIngress([...decoys, config, ingress], live)).toEqual({
       kind: "Ingress",
       apiVersion: "networking.k8s.io/v1",
       metadata: {
