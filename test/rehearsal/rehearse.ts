@@ -43,8 +43,21 @@ function appSource(): string {
 /** Keeps the shop up until Ctrl-C, saying where each pod is and how to enter one. */
 async function holdOpen(shop: Shop): Promise<void> {
   for (const p of shop.net.pods) console.log(`  ${p.namespace}/${p.pod}: ${p.ip} (ip netns exec ${p.netns} ...)`);
-  console.log("holding the shop open; Ctrl-C to tear it down");
-  await new Promise<void>((done) => process.once("SIGINT", () => done()));
+  console.log("holding the shop open; Ctrl-C to go on with the last checks and tear it down");
+  await new Promise<void>((done) => (releaseHold = done));
+  releaseHold = undefined;
+}
+
+let releaseHold: (() => void) | undefined;
+let current: Shop | undefined;
+// Interrupted, the pods, their network and cgroups go before the process does: nothing of a
+// rehearsal outlives it. While holding, Ctrl-C only ends the hold.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (releaseHold && signal === "SIGINT") return releaseHold();
+    console.error(`rehearse: ${signal}: tearing the shop down`);
+    void (current?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
 }
 
 /** One rehearsal of an overlay at a time: a second would tear down the first one's pods and network. */
@@ -78,7 +91,7 @@ async function rehearse(overlay: string, source: string): Promise<Report> {
     report.stopAtFirstFailure = true;
     report.note(`with a defect put back: ${regression(broken).defect}`);
   }
-  const shop = new Shop(objects, { name: `rh${OVERLAYS.indexOf(overlay)}`, subnet: `10.213.${OVERLAYS.indexOf(overlay)}.0/24`, source, logDir, report, log });
+  const shop = (current = new Shop(objects, { name: `rh${OVERLAYS.indexOf(overlay)}`, subnet: `10.213.${OVERLAYS.indexOf(overlay)}.0/24`, source, logDir, report, log }));
   try {
     const t0 = Date.now();
     const medusa = shop.objects.find((o) => o.kind === "Deployment" && o.metadata.name === "medusa")?.spec.template.spec.containers[0].image;

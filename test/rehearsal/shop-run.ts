@@ -205,7 +205,7 @@ export class Shop {
         const budget = readyBudgetMs(running.plan);
         const t0 = Date.now();
         try {
-          await running.whenReady(budget);
+          await Promise.race([running.whenReady(budget), crashLoop(running)]);
         } catch (err) {
           throw new Error(`${what}: pod ${pod.namespace}/${pod.name} not ready within ${seconds(budget)}: ${(err as Error).message}; ${lastLines(running)}`);
         }
@@ -319,6 +319,20 @@ function watchRestarts(running: RunningPod, allowed: number, onRestart: () => vo
   });
 }
 
+/** Rejects once a main container has exited twice before its pod was ready: a crash loop, not a slow start. */
+function crashLoop(running: RunningPod): Promise<never> {
+  return new Promise((_, fail) => {
+    const timer = setInterval(() => {
+      if (running.ready() || running.phase() === "Succeeded" || running.phase() === "Failed") return clearInterval(timer);
+      const looping = running.status().find((c) => c.role === "main" && c.restarts >= 2);
+      if (looping) {
+        clearInterval(timer);
+        fail(new Error(`container ${looping.name} crash-loops (exit ${looping.lastExit?.exitCode}, ${looping.restarts} restarts)`));
+      }
+    }, 500);
+  });
+}
+
 /** The last lines each container logged, for a failure message. */
 export function lastLines(running: RunningPod, count = 6): string {
   return running
@@ -326,8 +340,11 @@ export function lastLines(running: RunningPod, count = 6): string {
     .map((s) => {
       const file = s.logFiles.at(-1);
       if (!file || !existsSync(file)) return `${s.name}: no log`;
-      const lines = readFileSync(file, "utf8").trimEnd().split("\n").slice(-count).map((l) => l.replace(/^\S+ (stdout|stderr) F /, ""));
-      return `${s.name} (last lines): ${lines.join(" | ")}`;
+      const all = readFileSync(file, "utf8").trimEnd().split("\n").map((l) => l.replace(/^\S+ (stdout|stderr) F /, ""));
+      const lines = all.slice(-count);
+      // The line that says why is often above the last ones (a stack trace, a shutdown message).
+      const error = all.findLast((l) => /error/i.test(l) && !lines.includes(l));
+      return `${s.name} (${error ? `last error: ${error.slice(0, 600)}; ` : ""}last lines): ${lines.join(" | ")}`;
     })
     .join("; ");
 }
