@@ -143,7 +143,7 @@ if (broken) {
     fail((err as Error).message, 2);
   }
 }
-const wanted = args.filter((a, i) => a !== "--hold" && i !== breakAt && i !== breakAt + 1);
+const wanted = args.filter((a, i) => a !== "--hold" && (breakAt < 0 || (i !== breakAt && i !== breakAt + 1)));
 for (const w of wanted) if (!OVERLAYS.includes(w)) fail(`unknown overlay ${w}\n${USAGE}`, 2);
 if (process.getuid?.() !== 0) fail("needs root: it runs each pod in its own network and mount namespaces with cgroup limits, as the kubelet does");
 requireHost();
