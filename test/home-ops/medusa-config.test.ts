@@ -16,8 +16,11 @@ const HOME_OPS = "overlays/home-ops";
 const objects = (): K8sObject[] => built(HOME_OPS).objects;
 const script = (): string => (find(objects(), "ConfigMap", "medusa-app-config").data as Record<string, string>)["medusa-config.js"]!;
 
-/** Read by the framework or the CLI, not by medusa-config.js: NODE_ENV, telemetry, `medusa db:create`'s DB_NAME. */
-const FRAMEWORK_KEYS = ["NODE_ENV", "MEDUSA_DISABLE_TELEMETRY", "DB_NAME"];
+/**
+ * Read by the framework, the CLI or the app's code, not by medusa-config.js: NODE_ENV, telemetry,
+ * `medusa db:create`'s DB_NAME, the Stripe client of the app's custom store routes.
+ */
+const FRAMEWORK_KEYS = ["NODE_ENV", "MEDUSA_DISABLE_TELEMETRY", "DB_NAME", "STRIPE_API_KEY"];
 /** Read when present: only the Deployments choose a worker mode; NODE_ENV picks the .env file loadEnv reads. */
 const OPTIONAL_KEYS = ["MEDUSA_WORKER_MODE", "NODE_ENV"];
 
