@@ -22,9 +22,10 @@ export interface ImageRef {
 
 /** Where `image` (host/path, no tag) lives; `base` replaces the host's https URL (a test registry). */
 export function imageRef(image: string, base?: string): ImageRef {
-  const slash = image.indexOf("/");
-  if (slash <= 0 || !/[.:]/.test(image.slice(0, slash))) throw new Error(`'${image}' does not start with a registry host`);
-  return { base: (base ?? `https://${image.slice(0, slash)}`).replace(/\/+$/, ""), repository: image.slice(slash + 1) };
+  // A registry host has a dot or a port; Docker Hub's short names (library/busybox) have neither.
+  const m = /^([^/]*[.:][^/]*)\/(.+)$/.exec(image);
+  if (!m) throw new Error(`'${image}' does not start with a registry host`);
+  return { base: (base ?? `https://${m[1]}`).replace(/\/+$/, ""), repository: m[2]! };
 }
 
 export interface Credentials {

@@ -4,7 +4,7 @@
  * line that records the verified tag in docs/published-images.yaml, and the pull request's text.
  * scripts/release.ts does the I/O (registry, set-image, the build); every decision is here.
  */
-import { isMap, isScalar, isSeq, parse, parseDocument, type Scalar } from "yaml";
+import { isMap, isSeq, parse, parseDocument, type Scalar } from "yaml";
 import { containersOf, isMigrationJob, type ObjectLike } from "../../functions/src/shop-objects.ts";
 import { SCRIPT_CODES, type ScriptCode } from "./codes.ts";
 import { CommandError } from "./command.ts";
@@ -85,7 +85,8 @@ export function imageTags(objects: readonly ObjectLike[], image: string): Map<st
   const tags = new Map<string, string[]>();
   for (const o of objects) {
     for (const { container, init } of containersOf(o)) {
-      const { repository, tag } = splitImage(container.image ?? "");
+      if (container.image === undefined) continue;
+      const { repository, tag } = splitImage(container.image);
       if (repository !== image) continue;
       const key = tag ?? "(no tag)";
       tags.set(key, [...(tags.get(key) ?? []), `${o.kind}/${o.metadata?.name} ${init ? "init container" : "container"} ${container.name}`]);
@@ -114,7 +115,8 @@ export function oneTag(objects: readonly ObjectLike[], image: string, overlay: s
 }
 
 export function migrationJobName(objects: readonly ObjectLike[], overlay: string): string {
-  const jobs = objects.filter(isMigrationJob).map((o) => o.metadata?.name ?? "");
+  // isMigrationJob matched the name, so there is one.
+  const jobs = objects.filter(isMigrationJob).map((o) => o.metadata!.name!);
   if (jobs.length !== 1) throw new CommandError("overlay-facts", `${overlay}: expected one migration Job, found ${jobs.length} (${jobs.join(", ")})`);
   return jobs[0]!;
 }
@@ -128,31 +130,31 @@ export function addPublishedTag(text: string, image: string, tag: string, date: 
   if (parsePublishedImages(text).get(image)?.tags.includes(tag)) return text;
   const doc = parseDocument(text);
   const entry = doc.getIn(["images", image]);
-  const pair = isMap(entry) ? entry.items.find((p) => isScalar(p.key) && p.key.value === "tags") : undefined;
+  // The table parsed above: every key is a plain scalar, every node has its range.
+  const pair = isMap(entry) ? entry.items.find((p) => (p.key as Scalar).value === "tags") : undefined;
   const list = pair?.value;
-  if (!isSeq(list) || !list.range) throw new Error(`${PUBLISHED_IMAGES_FILE}: images.${image} has no tags list`);
+  if (!isSeq(list)) throw new Error(`${PUBLISHED_IMAGES_FILE}: images.${image} has no tags list`);
   const key = (pair!.key as Scalar).range!;
   const keyIndent = key[0] - (text.lastIndexOf("\n", key[0]) + 1);
   const lines = (indent: string) => `${indent}# ${note}\n${indent}- tag: "${tag}"\n${indent}  date: "${date}"\n`;
-  let out: string;
-  if (list.items.length > 0 && !list.flow) {
-    // Right under `tags:`, above the first entry's own comments.
+  // A block list has at least one entry: the new one goes right under `tags:`, above the first
+  // entry's own comments. An empty list is written `[]` and becomes a block list.
+  if (!list.flow) {
     const at = text.indexOf("\n", key[1]) + 1;
-    out = `${text.slice(0, at)}${lines(" ".repeat(list.range[0] - (text.lastIndexOf("\n", list.range[0]) + 1)))}${text.slice(at)}`;
-  } else if (list.items.length === 0) {
-    const [start, end] = list.range;
-    out = `${text.slice(0, start).trimEnd()}\n${lines(" ".repeat(keyIndent + 2)).trimEnd()}${text.slice(end)}`;
-  } else {
-    throw new Error(`${PUBLISHED_IMAGES_FILE}: images.${image}.tags is a flow list; write it as a block list`);
+    const first = list.range![0];
+    return `${text.slice(0, at)}${lines(" ".repeat(first - (text.lastIndexOf("\n", first) + 1)))}${text.slice(at)}`;
   }
-  if (parsePublishedImages(out).get(image)?.tags[0] !== tag) throw new Error(`internal: adding ${tag} to ${PUBLISHED_IMAGES_FILE} did not list it first`);
-  return out;
+  if (list.items.length === 0) {
+    const [start, end] = list.range!;
+    return `${text.slice(0, start).trimEnd()}\n${lines(" ".repeat(keyIndent + 2)).trimEnd()}${text.slice(end)}`;
+  }
+  throw new Error(`${PUBLISHED_IMAGES_FILE}: images.${image}.tags is a flow list; write it as a block list`);
 }
 
 /** A child command's `error: <code>: <message>` as this command's error, keeping the code when it is one of ours. */
 export function childError(stderr: string, spawnError: string | undefined): { code: ScriptCode; message: string } {
   if (spawnError !== undefined) return { code: "internal", message: spawnError };
-  const m = /^error: ([a-z0-9-]+): ([\s\S]*)$/m.exec(stderr);
+  const m = /^error: ([a-z0-9-]+): ([\s\S]*)/m.exec(stderr);
   if (!m) return { code: "internal", message: stderr.trim().split("\n").at(-1) || "it exited without a message" };
   const code = (SCRIPT_CODES as readonly string[]).includes(m[1]!) ? (m[1] as ScriptCode) : "internal";
   return { code, message: m[2]!.trim() };

@@ -70,13 +70,14 @@ describe("imageRef", () => {
   it("reads the registry host and the repository from an image name", () => {
     expect(imageRef("ghcr.io/ekenheim/ecom/medusa")).toEqual({ base: "https://ghcr.io", repository: "ekenheim/ecom/medusa" });
     expect(imageRef("localhost:5000/shop/api")).toEqual({ base: "https://localhost:5000", repository: "shop/api" });
+    expect(imageRef("registry.example:443/a")).toEqual({ base: "https://registry.example:443", repository: "a" });
   });
 
   it("takes another base URL for the same repository, without trailing slashes", () => {
     expect(imageRef("ghcr.io/ekenheim/ecom/medusa", "http://127.0.0.1:8080//")).toEqual({ base: "http://127.0.0.1:8080", repository: "ekenheim/ecom/medusa" });
   });
 
-  it.each(["medusa", "/medusa", "library/busybox"])("refuses %j, which names no registry host", (image) => {
+  it.each(["medusa", "/medusa", "library/busybox", "ghcr.io", "ghcr.io/", "docker/ghcr.io/x", "/ghcr.io/x", "ghcr.io/a\nb"])("refuses %j, which names no registry host and a repository", (image) => {
     expect(() => imageRef(image)).toThrow(new Error(`'${image}' does not start with a registry host`));
   });
 });

@@ -98,10 +98,11 @@ describe("which overlays follow the releases", () => {
         { overlay: "home-ops", follows: true, pinned: "abc1234" },
         { overlay: "eu", follows: true, pinned: undefined },
         { overlay: "ci", follows: false, pinned: "abc1234" },
+        { overlay: "asia", follows: true, pinned: "abc1234" },
       ],
       "abc1234",
     );
-    expect(plan).toEqual({ update: ["eu", "prod"], current: ["home-ops"] });
+    expect(plan).toEqual({ update: ["eu", "prod"], current: ["asia", "home-ops"] });
   });
 });
 
@@ -144,7 +145,11 @@ describe("server, worker and Jobs on one medusa tag", () => {
 
   it("finds every container of the image, init containers included, and where it is", () => {
     const withInit = [...objects, pod("CronJob", "x", [], [])];
-    withInit.push({ kind: "Job", metadata: { name: "seed" }, spec: { template: { spec: { initContainers: [{ name: "schema", image: `${MEDUSA}:abc1234` }], containers: [{ name: "seed", image: `${MEDUSA}` }] } } } });
+    withInit.push({
+      kind: "Job",
+      metadata: { name: "seed" },
+      spec: { template: { spec: { initContainers: [{ name: "schema", image: `${MEDUSA}:abc1234` }], containers: [{ name: "seed", image: `${MEDUSA}` }, { name: "no-image" }] } } },
+    } as never);
     expect(imageTags(withInit, MEDUSA)).toEqual(
       new Map([
         ["abc1234", ["Deployment/medusa container medusa", "Deployment/medusa-worker container medusa-worker", "Job/medusa-migrate-abc1234 container migrate", "Job/seed init container schema"]],
@@ -250,7 +255,8 @@ describe("a child command's error", () => {
 
   it("is internal when the code is not ours, when there is no error line, or when the child did not start", () => {
     expect(childError("error: not-a-code: x\n", undefined)).toEqual({ code: "internal", message: "x" });
-    expect(childError("something\nbroke\n", undefined)).toEqual({ code: "internal", message: "broke" });
+    expect(childError("something\nbroke\nbadly\n", undefined)).toEqual({ code: "internal", message: "badly" });
+    expect(childError("npm error: usage: not ours\n", undefined)).toEqual({ code: "internal", message: "npm error: usage: not ours" });
     expect(childError("", undefined)).toEqual({ code: "internal", message: "it exited without a message" });
     expect(childError("error: usage: y", "spawn node ENOENT")).toEqual({ code: "internal", message: "spawn node ENOENT" });
   });
@@ -303,9 +309,22 @@ describe("the pull request", () => {
       job: { before: "medusa-migrate-9496114", after: "medusa-migrate-9496114" },
     });
     expect(title).toBe("prod: storefront b60245b → 1234567");
-    expect(body).toContain("| migration Job | `medusa-migrate-9496114` (unchanged) | |\n");
-    expect(body).toContain(`- The registry has \`${APP_IMAGES.storefront}:1234567\`; it was checked`);
-    expect(body).not.toContain("backup");
+    expect(body).toBe(
+      [
+        `Moves overlays/prod to the storefront image of app commit [\`1234567\`](${APP_REPOSITORY}/commit/1234567).`,
+        "",
+        "| | before | after |",
+        "|---|---|---|",
+        `| ${APP_IMAGES.storefront} | \`b60245b\` | \`1234567\` |`,
+        "| migration Job | `medusa-migrate-9496114` (unchanged) | |",
+        "",
+        `- What changed in the app: ${APP_REPOSITORY}/compare/b60245b...1234567`,
+        `- The registry has \`${APP_IMAGES.storefront}:1234567\`; it was checked before this branch was written.`,
+        "- Every storefront container of the built overlay runs `1234567`: `Deployment/medusa container medusa`, `Job/medusa-migrate-abc1234 container migrate`.",
+        "- Files: `docs/published-images.yaml`, `overlays/prod/derived/migration-job.yaml`, `overlays/prod/kustomization.yaml`; written by `npm run release` (set-image, then render).",
+        "",
+      ].join("\n"),
+    );
   });
 });
 

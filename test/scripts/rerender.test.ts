@@ -15,6 +15,7 @@ describe("statusPaths", () => {
 
   it("is empty for a clean tree", () => {
     expect(statusPaths("")).toEqual([]);
+    expect(statusPaths(" M a\0?? b\0")).toEqual(["a", "b"]);
   });
 });
 
