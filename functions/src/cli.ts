@@ -4,7 +4,6 @@
  * before it loads the core: a Node.js too old to parse or run the core must stop the build with a
  * message, never print nothing and exit 0, which `kubectl apply --prune` would read as "delete the shop".
  */
-import { readFileSync } from "node:fs";
 import module from "node:module";
 import type { respond } from "./run.ts";
 
@@ -27,12 +26,20 @@ if (olderThan(process.versions.node, MIN_NODE)) {
 } else {
   // Node.js 22.1 and later keep compiled code between runs: kustomize starts the plugin once per build.
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-  import(new URL("./ecom-fn-core.mjs", import.meta.url).href).then(
-    (core: { respond: typeof respond }) => {
-      process.exitCode = core.respond(() => readFileSync(0, "utf8"), process.stdout, process.stderr);
+  // stdin is read as a stream: a synchronous read of a pipe its writer left non-blocking fails with
+  // EAGAIN (seen under kpt with Node.js 20).
+  const input = new Promise<string>((done, fail) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on("data", (c: Buffer) => chunks.push(c));
+    process.stdin.on("end", () => done(Buffer.concat(chunks).toString("utf8")));
+    process.stdin.on("error", fail);
+  });
+  Promise.all([import(new URL("./ecom-fn-core.mjs", import.meta.url).href), input]).then(
+    ([core, text]: [{ respond: typeof respond }, string]) => {
+      process.exitCode = core.respond(() => text, process.stdout, process.stderr);
     },
     (err: Error) => {
-      process.stderr.write(`ecom-fn: cannot load the function's core beside ${new URL(import.meta.url).pathname}: ${err.message}\n`);
+      process.stderr.write(`ecom-fn: cannot run: ${err.message}\n`);
       process.exitCode = 1;
     },
   );
