@@ -48,8 +48,9 @@ async function request(url: string, init: RequestInit, timeoutMs: number, what: 
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    const why = (err as Error).name === "TimeoutError" ? `no answer within ${timeoutMs / 1000}s` : (cause?.code ?? (err as Error).message);
+    // fetch's own message is "fetch failed"; the cause says why (ECONNREFUSED, ENOTFOUND, "bad port").
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = (err as Error).name === "TimeoutError" ? `no answer within ${timeoutMs / 1000}s` : (cause?.code ?? cause?.message ?? (err as Error).message);
     throw new CommandError("registry-failed", `${what}: ${why}`);
   }
 }

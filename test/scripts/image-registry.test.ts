@@ -173,6 +173,12 @@ describe("lookupTag", () => {
     expect(err.message).toBe(`cannot reach ${ref.base}/token: ECONNREFUSED`);
   });
 
+  it("says why fetch refused, when there is no error code", async () => {
+    // Port 9 is on fetch's list of ports it never connects to.
+    const err = await commandErrorAsync(() => lookupTag({ base: "http://127.0.0.1:9", repository: "a/b" }, "abc1234"));
+    expect(err.message).toBe("cannot reach http://127.0.0.1:9/token: bad port");
+  });
+
   it("gives up on a registry that does not answer", async () => {
     const { ref } = await registry((r) => (r.url.startsWith("/token") ? { status: 200, body: '{"token":"t"}' } : { status: 200, hang: true }));
     const err = await commandErrorAsync(() => lookupTag(ref, "abc1234", { timeoutMs: 300 }));
