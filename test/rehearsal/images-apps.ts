@@ -12,10 +12,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ImageFs } from "./image.ts";
 import { cachedBuild, downloadsDir, inputKey } from "./images-cache.ts";
+import { STANDARD_PATH } from "./images-layer.ts";
 import { contextFiles, copyContext, hashContext } from "./images-context.ts";
 import { effectiveArgs } from "./images-dockerfile.ts";
 import { FONT_PACKAGES, mockGoogleFonts } from "./images-fonts.ts";
-import { IMAGE_PATH, findNode, npmPackage, runStep, stepEnv, type NodeRuntime } from "./images-run.ts";
+import { findNode, npmPackage, runStep, stepEnv, type NodeRuntime } from "./images-run.ts";
 import { scratchParent } from "../support/scratch-dir.ts";
 
 /** Bump when the way an image is made changes, so builds made the old way are not reused. */
@@ -86,13 +87,21 @@ function timed(log: Log): (step: string) => void {
   };
 }
 
+/** What both builds start from: the app's build context, its Dockerfile's args, its yarn and Node.js. */
+function buildInputs(source: string, app: "medusa" | "storefront", buildArgs: Record<string, string>, log: Log) {
+  const context = contextDir(source, app);
+  return {
+    context,
+    files: contextFiles(context),
+    args: effectiveArgs(join(context, "Dockerfile"), buildArgs, log),
+    yarnVersion: pinnedYarn(context),
+    node: findNode(NODE_MAJOR),
+  };
+}
+
 export async function medusaImage(opts: { source: string; buildArgs: Record<string, string>; log: Log }): Promise<ImageFs> {
   const { log } = opts;
-  const context = contextDir(opts.source, "medusa");
-  const files = contextFiles(context);
-  const args = effectiveArgs(join(context, "Dockerfile"), opts.buildArgs, log);
-  const yarnVersion = pinnedYarn(context);
-  const node = findNode(NODE_MAJOR);
+  const { context, files, args, yarnVersion, node } = buildInputs(opts.source, "medusa", opts.buildArgs, log);
   const key = inputKey({ recipe: RECIPE, context: hashContext(context, files), args, yarn: yarnVersion, node: node.version, npm: NPM_VERSION });
   const dir = await cachedBuild("medusa", key, (out) => buildMedusa({ context, files, args, yarnVersion, node, out, log }), log);
   return {
@@ -100,7 +109,7 @@ export async function medusaImage(opts: { source: string; buildArgs: Record<stri
     layers: [{ host: join(dir, "app"), at: "/app" }],
     cmd: ["node", "index.js"],
     workingDir: "/app",
-    env: { PATH: IMAGE_PATH, NODE_VERSION: node.version },
+    env: { PATH: STANDARD_PATH, NODE_VERSION: node.version },
     user: { uid: 1000, gid: 1000 },
     accounts: BASE_ACCOUNTS,
   };
@@ -166,11 +175,7 @@ export async function storefrontImage(opts: {
   source: string; buildArgs: Record<string, string>; addedFiles: Record<string, string>; log: Log;
 }): Promise<ImageFs> {
   const { log } = opts;
-  const context = contextDir(opts.source, "storefront");
-  const files = contextFiles(context);
-  const args = effectiveArgs(join(context, "Dockerfile"), opts.buildArgs, log);
-  const yarnVersion = pinnedYarn(context);
-  const node = findNode(NODE_MAJOR);
+  const { context, files, args, yarnVersion, node } = buildInputs(opts.source, "storefront", opts.buildArgs, log);
   const key = inputKey({
     recipe: RECIPE, context: hashContext(context, files), args, addedFiles: opts.addedFiles,
     yarn: yarnVersion, node: node.version, fonts: FONT_PACKAGES,
@@ -181,7 +186,7 @@ export async function storefrontImage(opts: {
     layers: [{ host: join(dir, "app"), at: "/app" }],
     cmd: ["node", "server.js"],
     workingDir: "/app",
-    env: { PATH: IMAGE_PATH, NODE_VERSION: node.version, ...STOREFRONT_BASE_ENV, NODE_ENV: "production", PORT: "8000", HOSTNAME: "0.0.0.0" },
+    env: { PATH: STANDARD_PATH, NODE_VERSION: node.version, ...STOREFRONT_BASE_ENV, NODE_ENV: "production", PORT: "8000", HOSTNAME: "0.0.0.0" },
     // `adduser --system` without a group puts nextjs in Alpine's nogroup (65533), not in nodejs (1001).
     user: { uid: 1001, gid: 65533 },
     accounts: [...BASE_ACCOUNTS, { name: "nextjs", uid: 1001, gid: 65533, home: "/home/nextjs" }],

@@ -5,13 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
-
-export function rehearsalCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "ecom-deploy", "rehearsal");
-}
+import { rehearsalCacheDir } from "./images-layer.ts";
 
 export function imagesDir(): string {
   return join(rehearsalCacheDir(), "images");

@@ -7,12 +7,10 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { downloadsDir, toolsDir } from "./images-cache.ts";
+import { STANDARD_PATH } from "./images-layer.ts";
 
 /** How many of a failing step's last output lines its error carries. */
 const TAIL_LINES = 40;
-
-/** node:20-alpine's PATH; the Node.js bin directory goes first so scripts find the image's major version. */
-export const IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** Host settings a registry client may need to reach its registry here; they do not change what is built. */
 const PASSED_THROUGH = [
@@ -52,7 +50,8 @@ export function findNode(major: number): NodeRuntime {
 
 /** The environment of a RUN step: the image's PATH, a throw-away HOME, the host's proxy settings, and `extra`. */
 export function stepEnv(node: NodeRuntime, home: string, extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = { PATH: `${dirname(node.path)}:${IMAGE_PATH}`, HOME: home };
+  // node:20-alpine's PATH, with the Node.js bin directory first so scripts find the image's major version.
+  const env: Record<string, string> = { PATH: `${dirname(node.path)}:${STANDARD_PATH}`, HOME: home };
   for (const name of PASSED_THROUGH) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
