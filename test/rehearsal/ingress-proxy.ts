@@ -11,12 +11,12 @@ import { createServer as createHttpsServer, type Server } from "node:https";
 import { createSecureContext, type SecureContext } from "node:tls";
 import { ingressRoute } from "./http.ts";
 import type { NetworkPlan } from "./pod-network.ts";
-import type { K8s } from "./shop-secrets.ts";
+import { valueOf, type K8s } from "./shop-secrets.ts";
 
 const decode = (s: K8s, key: string): string => {
-  const v = s.data?.[key] !== undefined ? Buffer.from(String(s.data[key]), "base64").toString("utf8") : s.stringData?.[key];
+  const v = valueOf(s, key);
   if (!v) throw new Error(`Secret ${s.metadata.namespace}/${s.metadata.name} has no ${key}`);
-  return String(v);
+  return v;
 };
 
 /** host → TLS context, from each Ingress's spec.tls and the Secrets it names. */

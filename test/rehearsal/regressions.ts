@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { K8s } from "./shop-secrets.ts";
+import { valueOf, type K8s } from "./shop-secrets.ts";
 
 export interface Regression {
   overlay: string;
@@ -41,7 +41,7 @@ export const REGRESSIONS: Readonly<Record<string, Regression>> = {
     apply(objects) {
       const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "medusa-secret" && o.data?.DATABASE_URL);
       edited("strip sslmode from", secret ? 1 : 0);
-      const url = Buffer.from(secret!.data.DATABASE_URL, "base64").toString("utf8").replace(/\?sslmode=disable$/, "");
+      const url = valueOf(secret!, "DATABASE_URL")!.replace(/\?sslmode=disable$/, "");
       secret!.data.DATABASE_URL = Buffer.from(url).toString("base64");
     },
     failing: /^FAIL Job medusa-migrate-\S+ completes at its first attempt/m,

@@ -5,7 +5,7 @@
  * settings) in a namespace of their own, standing in for the managed services, PostgreSQL requiring
  * TLS as a managed or PGO-run database does. Pure: the dev build in, objects and credentials out.
  */
-import type { DatastoreCredentials, K8s } from "./shop-secrets.ts";
+import { valueOf, type DatastoreCredentials, type K8s } from "./shop-secrets.ts";
 
 /** The namespace the stand-ins for managed datastores run in. */
 export const DATASTORES_NAMESPACE = "rehearsal-datastores";
@@ -14,12 +14,6 @@ export const DATASTORES_NAMESPACE = "rehearsal-datastores";
 export const DATASTORE_SERVICES = { postgres: "postgres", redis: "redis", meilisearch: "meilisearch", objectStore: "object-store" } as const;
 /** The Job that creates the bucket: part of the object store's setup, not of the shop. */
 const DATASTORE_JOBS = ["object-store-bucket"];
-
-const decode = (s: K8s, key: string): string | undefined => {
-  if (s.stringData?.[key] !== undefined) return String(s.stringData[key]);
-  if (s.data?.[key] !== undefined) return Buffer.from(String(s.data[key]), "base64").toString("utf8");
-  return undefined;
-};
 
 function need<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`overlays/dev: ${what} is missing, and the rehearsal's datastores are dev's`);
@@ -66,7 +60,7 @@ export function datastoreCredentials(dev: readonly K8s[], opts: { postgresTls: b
   const secret = (name: string) => need(dev.find((o) => o.kind === "Secret" && o.metadata.name === name), `Secret ${name}`);
   const pg = secret("postgres-credentials");
   const medusa = secret("medusa-secret");
-  const value = (s: K8s, key: string) => need(decode(s, key), `key ${key} of Secret ${s.metadata.name}`);
+  const value = (s: K8s, key: string) => need(valueOf(s, key), `key ${key} of Secret ${s.metadata.name}`);
   const svc = (name: string) => `${name}.${DATASTORES_NAMESPACE}.svc.cluster.local`;
   return {
     postgres: { user: value(pg, "POSTGRES_USER"), password: value(pg, "POSTGRES_PASSWORD"), database: value(pg, "POSTGRES_DB"), host: svc(DATASTORE_SERVICES.postgres), tls: opts.postgresTls },

@@ -14,7 +14,7 @@ import { goInstalledTool, SETUP_HINT } from "../../scripts/lib/find-tool.ts";
 import { fluxKustomizations, fluxObjects, fluxTool } from "../flux/flux-build.ts";
 import { REPO_ROOT } from "../support/tools.ts";
 import { datastoreCredentials, datastoreObjects } from "./shop-datastores.ts";
-import { provisionedSecrets, type DatastoreCredentials, type K8s } from "./shop-secrets.ts";
+import { provisionedSecrets, valueOf, type DatastoreCredentials, type K8s } from "./shop-secrets.ts";
 
 /** Overlays deployed through Flux: their build is Flux's, variables substituted. */
 const FLUX_CLUSTERS: Readonly<Record<string, string>> = { "home-ops": "flux/clusters/home-ops/ks.yaml" };
@@ -135,8 +135,7 @@ export function defaultCertificate(build: readonly K8s[]): { cert: string; key: 
  * object store's bucket Job instead of dev's: a managed store already holds it.
  */
 function useShopBucket(datastores: K8s[], shop: readonly K8s[]): void {
-  const value = (o: K8s, key: string) => (o.stringData?.[key] ?? (o.data?.[key] !== undefined ? (o.kind === "Secret" ? Buffer.from(String(o.data[key]), "base64").toString("utf8") : o.data[key]) : undefined)) as string | undefined;
-  const bucket = shop.filter((o) => o.kind === "Secret" || o.kind === "ConfigMap").map((o) => value(o, "S3_BUCKET")).find((v) => v !== undefined);
+  const bucket = shop.filter((o) => o.kind === "Secret" || o.kind === "ConfigMap").map((o) => valueOf(o, "S3_BUCKET")).find((v) => v !== undefined);
   const secret = datastores.find((o) => o.kind === "Secret" && o.metadata.name === "medusa-secret");
   if (!bucket || !secret) return;
   if (secret.data) delete secret.data.S3_BUCKET;

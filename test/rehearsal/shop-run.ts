@@ -15,7 +15,7 @@ import { startPod, teardown, type RunningPod } from "./pod-runner.ts";
 import { mib, must, seconds, type Report } from "./report.ts";
 import { DATASTORE_OF_KEY, DATASTORE_SERVICES } from "./shop-datastores.ts";
 import { defaultCertificate, type ShopObjects } from "./shop-objects.ts";
-import type { K8s } from "./shop-secrets.ts";
+import { valueOf, type K8s } from "./shop-secrets.ts";
 import { startVirtualHosts, virtualAddresses, type Forward, type VirtualHosts } from "./service-proxy.ts";
 import { ingressHosts } from "./http.ts";
 import { startIngressProxy } from "./ingress-proxy.ts";
@@ -111,7 +111,7 @@ export class Shop {
     for (const f of forwards) this.opts.log(`outside name ${f.host}:${f.port} → ${f.target.ip}:${f.target.port}`);
     const store = Object.values(this.net.services).map((svcs) => svcs[DATASTORE_SERVICES.objectStore]?.[0]).find((ip) => ip !== undefined);
     for (const o of this.objects.filter((x) => x.kind === "Secret" || x.kind === "ConfigMap")) {
-      const raw = o.stringData?.S3_FILE_URL ?? (o.data?.S3_FILE_URL !== undefined ? (o.kind === "Secret" ? Buffer.from(String(o.data.S3_FILE_URL), "base64").toString("utf8") : o.data.S3_FILE_URL) : undefined);
+      const raw = valueOf(o, "S3_FILE_URL");
       if (raw && store && !ingressHosts(this.objects).includes(new URL(raw).hostname)) this.outside[new URL(raw).hostname] = { ip: store, port: 7070 };
     }
   }
@@ -139,9 +139,8 @@ export class Shop {
         add(String(o.spec.externalName), port, store);
       }
       if (o.kind !== "Secret" && o.kind !== "ConfigMap") continue;
-      const values: Record<string, string> = { ...(o.data ?? {}), ...(o.stringData ?? {}) };
       for (const [key, store] of Object.entries(DATASTORE_OF_KEY)) {
-        const raw = o.kind === "Secret" && o.data?.[key] !== undefined ? Buffer.from(String(o.data[key]), "base64").toString("utf8") : values[key];
+        const raw = valueOf(o, key);
         if (raw === undefined) continue;
         const url = new URL(raw);
         const port = Number(url.port) || ({ "postgres:": 5432, "postgresql:": 5432, "redis:": 6379, "http:": 80, "https:": 443 } as Record<string, number>)[url.protocol]!;

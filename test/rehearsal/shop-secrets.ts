@@ -14,6 +14,16 @@ export interface K8s {
   [k: string]: any;
 }
 
+/**
+ * A key's value in a Secret or ConfigMap as a container receives it: a Secret's `stringData` over its
+ * base64 `data`, as the API server merges them; a ConfigMap's `data` as it is.
+ */
+export function valueOf(o: K8s, key: string): string | undefined {
+  if (o.stringData?.[key] !== undefined) return String(o.stringData[key]);
+  if (o.data?.[key] === undefined) return undefined;
+  return o.kind === "Secret" ? Buffer.from(String(o.data[key]), "base64").toString("utf8") : String(o.data[key]);
+}
+
 /** What the rehearsal datastores accept, and the names they answer to where the build names none. */
 export interface DatastoreCredentials {
   postgres: { user: string; password: string; database: string; host: string; tls: boolean };
