@@ -84,7 +84,8 @@ function main(): number {
     const t0 = Date.now();
     const run = spawnSync(process.execPath, [rehearse, "--break", name, r.overlay], { encoding: "utf8", maxBuffer: 256 << 20 });
     const out = (run.stdout ?? "").split("\n").map((l) => l.replace(/^\[[^\]]+\] /, "")).join("\n");
-    const shown = run.status !== 0 && r.failing.test(out);
+    // It must fail the way a user sees it: the check's line, torn down, no stack trace.
+    const shown = run.status !== 0 && r.failing.test(out) && !/^\s+at /m.test(run.stderr ?? "");
     const took = `${((Date.now() - t0) / 1000).toFixed(0)} s`;
     if (shown) passed++;
     else failed++;

@@ -305,11 +305,17 @@ function readyBudgetMs(plan: PodPlan): number {
  * OnFailure); calls `onRestart` at the first restart.
  */
 function watchRestarts(running: RunningPod, allowed: number, onRestart: () => void): Promise<"backoff"> {
-  return new Promise((done) => {
+  return new Promise((done, fail) => {
     const timer = setInterval(() => {
       if (running.phase() === "Succeeded" || running.phase() === "Failed") return clearInterval(timer);
       const restarts = running.status().filter((c) => c.role === "main").reduce((n, c) => n + c.restarts, 0);
-      if (restarts > 0) onRestart();
+      // What onRestart throws (a report that stops at its first failure) ends the Job's run, not the process.
+      try {
+        if (restarts > 0) onRestart();
+      } catch (err) {
+        clearInterval(timer);
+        return fail(err);
+      }
       if (restarts > allowed) {
         clearInterval(timer);
         done("backoff");
