@@ -1,11 +1,16 @@
 import { posix } from "node:path";
 import type { Document } from "yaml";
 import type { Derivation } from "./derive.ts";
-import type { PackageIndex } from "./package-view.ts";
 import { type Item, editable, newItem } from "./resource-list.ts";
 import { type Result, error } from "./results.ts";
 import { MIGRATION_JOB_BASE } from "./shop-objects.ts";
 import { setString, setStringMap } from "./yaml-edit.ts";
+
+/** What is read of a package: package-view.ts's PackageIndex, named by shape because package-view.ts imports this file. */
+interface PackageFiles {
+  readonly byPath: ReadonlyMap<string, Item[]>;
+  kustomization(dir: string): Item | undefined;
+}
 
 /** The kustomize Component the function owns in every overlay: overlays list it once under `components:`. */
 export const DERIVED_COMPONENT = "derived";
@@ -45,7 +50,7 @@ export const derivedFilePaths = (overlay: string): string[] =>
  * only the lines derived from it); a missing file is created; the overlay
  * must list the component.
  */
-export function writeDerivedFiles(index: PackageIndex, overlay: string, derived: Derivation): { created: Item[]; results: Result[] } {
+export function writeDerivedFiles(index: PackageFiles, overlay: string, derived: Derivation): { created: Item[]; results: Result[] } {
   const created: Item[] = [];
   const results: Result[] = [];
   const dir = posix.join(overlay, DERIVED_COMPONENT);
@@ -86,7 +91,7 @@ function setComponent(doc: Document): boolean {
   return true;
 }
 
-function checkListed(index: PackageIndex, overlay: string): Result[] {
+function checkListed(index: PackageFiles, overlay: string): Result[] {
   const kItem = index.kustomization(overlay);
   if (!kItem) return [];
   const components: unknown[] = kItem.object().components ?? [];
