@@ -35,8 +35,9 @@ import {
   type Ref,
 } from "./lib/cutover.ts";
 import { kubectl, toYamlStream } from "./lib/kubectl.ts";
-import { buildOverlay, type KubeObject } from "./lib/overlay.ts";
-import { REPO_ROOT } from "./lib/repo.ts";
+import { buildOverlay } from "./lib/overlay.ts";
+import type { BuiltObject } from "./lib/built-object.ts";
+import { REPO_ROOT } from "./lib/repo-root.ts";
 
 const USAGE = "usage: npm run cutover -- <status|prepare|switch|rollback|finish> [--timeout 2m]";
 const STEPS = ["status", "prepare", "switch", "rollback", "finish"] as const;
@@ -83,7 +84,7 @@ function observe(): Observed {
 }
 
 const applyObjects = (objects: readonly object[], manager: string) =>
-  kubectl(["apply", "--server-side", "--force-conflicts", `--field-manager=${manager}`, "-f", "-"], { input: toYamlStream(objects as KubeObject[]) });
+  kubectl(["apply", "--server-side", "--force-conflicts", `--field-manager=${manager}`, "-f", "-"], { input: toYamlStream(objects as BuiltObject[]) });
 
 function setSuspended(ref: Ref, suspend: boolean): void {
   // What `flux suspend` / `flux resume` do: the field, and on resume a request to reconcile now.
@@ -99,7 +100,7 @@ function run(action: Action, o: Observed, timeout: string): void {
     case "resume":
       return setSuspended(action.ref, action.do === "suspend");
     case "apply-flux-entry": {
-      const items = parseAllDocuments(kubectl(["kustomize", join(REPO_ROOT, "flux", "clusters", "home-ops")]).stdout).map((d) => d.toJS() as KubeObject);
+      const items = parseAllDocuments(kubectl(["kustomize", join(REPO_ROOT, "flux", "clusters", "home-ops")]).stdout).map((d) => d.toJS() as BuiltObject);
       for (const o of items) if (o.kind === "Kustomization" && o.metadata.name === NEW.ingressPhase.name) (o.spec as { suspend?: boolean }).suspend = true;
       return void applyObjects(items, FIELD_MANAGER);
     }
@@ -113,7 +114,7 @@ function run(action: Action, o: Observed, timeout: string): void {
     case "save": {
       // One that went away since the step looked has nothing left to save.
       const full = action.ingresses.flatMap((i) => getOne("ingresses.networking.k8s.io", i.namespace, i.name) ?? []) as IngressObject[];
-      return void kubectl(["create", "-f", "-"], { input: toYamlStream([savedConfigMap(full) as KubeObject]) });
+      return void kubectl(["create", "-f", "-"], { input: toYamlStream([savedConfigMap(full) as BuiltObject]) });
     }
     case "delete":
       for (const i of action.ingresses) kubectl(["delete", "ingresses.networking.k8s.io", "--namespace", i.namespace, i.name, "--ignore-not-found", "--wait=true", `--timeout=${timeout}`]);
@@ -122,7 +123,7 @@ function run(action: Action, o: Observed, timeout: string): void {
       // Flux's field manager: the object is Flux's as soon as the Ingress phase resumes.
       return void applyObjects([ours()], FLUX_FIELD_MANAGER);
     case "restore":
-      return void kubectl(["create", "-f", "-"], { input: toYamlStream(savedIngresses(getOne("configmaps", NEW.namespace, SAVED.name) ?? {}) as unknown as KubeObject[]) });
+      return void kubectl(["create", "-f", "-"], { input: toYamlStream(savedIngresses(getOne("configmaps", NEW.namespace, SAVED.name) ?? {}) as unknown as BuiltObject[]) });
     case "forget-saved":
       return void kubectl(["delete", "configmaps", "--namespace", NEW.namespace, SAVED.name, "--ignore-not-found"]);
     case "uninstall-old":

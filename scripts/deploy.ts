@@ -8,13 +8,14 @@ import { CommandError, main } from "./lib/command.ts";
 import { describePhases, jobOutcome, planDeploy, unsubstituted } from "./lib/deploy.ts";
 import { checkFirstInstall, formatFinding } from "./lib/first-install.ts";
 import { kubectl, kubectlAsync, toYamlStream } from "./lib/kubectl.ts";
-import { buildOverlay, namespaceOf, providedSecrets, provisionedSecretsOf, referencedSecrets, type KubeObject } from "./lib/overlay.ts";
+import { buildOverlay, namespaceOf, providedSecrets, provisionedSecretsOf, referencedSecrets } from "./lib/overlay.ts";
+import type { BuiltObject } from "./lib/built-object.ts";
 import { overlayDir, readText } from "./lib/repo.ts";
 
 const USAGE = "usage: npm run deploy -- <env> [--timeout 10m] [--plan]";
 
 /** Secret values in the build (dev's fake ones) must not show up in a kubectl error either. */
-function secretValues(objects: readonly KubeObject[]): string[] {
+function secretValues(objects: readonly BuiltObject[]): string[] {
   return objects
     .filter((o) => o.kind === "Secret")
     .flatMap((o) => [
@@ -23,7 +24,7 @@ function secretValues(objects: readonly KubeObject[]): string[] {
     ]);
 }
 
-function preflight(objects: readonly KubeObject[], namespace: string, env: string): void {
+function preflight(objects: readonly BuiltObject[], namespace: string, env: string): void {
   const provided = providedSecrets(objects);
   const needed = [...referencedSecrets(objects)].filter((n) => !provided.has(n)).sort();
   if (needed.length === 0) return;

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { opensslArgs, tlsTargets } from "./lib/dev-tls.ts";
 import { CommandError, main } from "./lib/command.ts";
 import { buildOverlay, namespaceOf } from "./lib/overlay.ts";
-import { REPO_ROOT } from "./lib/repo.ts";
+import { REPO_ROOT } from "./lib/repo-root.ts";
 import { applyNamespace, applySecret } from "./lib/secret-apply.ts";
 
 const USAGE = "usage: npm run dev:tls -- [env] [--namespace NS]";

@@ -26,7 +26,8 @@ import {
   unpublishedMessage,
   type Release,
 } from "./lib/release.ts";
-import { overlayDir, readText, REPO_ROOT } from "./lib/repo.ts";
+import { overlayDir, readText } from "./lib/repo.ts";
+import { REPO_ROOT } from "./lib/repo-root.ts";
 import { APP_IMAGES } from "./lib/set-image.ts";
 
 const USAGE =

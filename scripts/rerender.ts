@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CommandError, main } from "./lib/command.ts";
-import { REPO_ROOT } from "./lib/repo.ts";
+import { REPO_ROOT } from "./lib/repo-root.ts";
 import { branchProblem, commitMessage, driftMessage, renderedChanges, statusPaths } from "./lib/rerender.ts";
 
 const USAGE = "usage: npm run rerender -- [--push <branch>]";

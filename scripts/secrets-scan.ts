@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ScriptCode } from "./lib/codes.ts";
 import { describeFindings, scan } from "./lib/secrets-scan.ts";
-import { REPO_ROOT } from "./lib/repo.ts";
+import { REPO_ROOT } from "./lib/repo-root.ts";
 
 const config = join(REPO_ROOT, ".gitleaks.toml");
 const findings = [...scan(REPO_ROOT, "dir", config), ...(existsSync(join(REPO_ROOT, ".git")) ? scan(REPO_ROOT, "git", config) : [])];

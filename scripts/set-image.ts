@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { CommandError, main } from "./lib/command.ts";
-import { overlayDir, readText, REPO_ROOT } from "./lib/repo.ts";
+import { overlayDir, readText } from "./lib/repo.ts";
+import { REPO_ROOT } from "./lib/repo-root.ts";
 import { readPublishedImages, unpublishedProblem } from "./lib/published-images.ts";
 import { APP_IMAGES, isApp, setImageTag, shaProblem, unexpectedChanges } from "./lib/set-image.ts";
 

@@ -1,7 +1,7 @@
 /** How every command ends on an operator error: one message with its code on stderr, exit 1, no stack. */
 import { relative } from "node:path";
 import type { ScriptCode } from "./codes.ts";
-import { REPO_ROOT } from "./repo.ts";
+import { REPO_ROOT } from "./repo-root.ts";
 
 /** An error the operator can act on, with its stable code (docs/errors.md). */
 export class CommandError extends Error {

@@ -4,13 +4,13 @@
  * that sends traffic to them.
  */
 import { isMigrationJob, MIGRATION_JOB_BASE } from "../../functions/src/shop-objects.ts";
-import type { KubeObject } from "./overlay.ts";
+import type { BuiltObject } from "./built-object.ts";
 
 export type PhaseName = "namespace and config" | "datastores" | "migration" | "workloads" | "ingress";
 
 export interface Phase {
   name: PhaseName;
-  objects: KubeObject[];
+  objects: BuiltObject[];
   /** the migration Job to wait for after applying this phase */
   waitForJob?: string;
 }
@@ -42,17 +42,17 @@ const KIND_PHASE: ReadonlyArray<[kind: string, phase: PhaseName]> = [
 
 const ORDER: readonly PhaseName[] = ["namespace and config", "datastores", "migration", "workloads", "ingress"];
 
-const id = (o: KubeObject): string => `${o.kind}/${o.metadata.name}`;
+const id = (o: BuiltObject): string => `${o.kind}/${o.metadata.name}`;
 
-export function planDeploy(objects: readonly KubeObject[]): Phase[] {
+export function planDeploy(objects: readonly BuiltObject[]): Phase[] {
   const unknown = objects.filter((o) => !KIND_PHASE.some(([k]) => k === o.kind)).map(id);
   if (unknown.length > 0) throw new Error(`the deploy does not know which phase these belong to: ${unknown.join(", ")}`);
   const migrations = objects.filter(isMigrationJob);
   if (migrations.length !== 1) throw new Error(`expected exactly one ${MIGRATION_JOB_BASE} Job, found ${migrations.length}: ${migrations.map(id).join(", ")}`);
   const migration = migrations[0]!;
 
-  const rank = (o: KubeObject): number => KIND_PHASE.findIndex(([k]) => k === o.kind);
-  const phaseOf = (o: KubeObject): PhaseName => (o === migration ? "migration" : KIND_PHASE[rank(o)]![1]);
+  const rank = (o: BuiltObject): number => KIND_PHASE.findIndex(([k]) => k === o.kind);
+  const phaseOf = (o: BuiltObject): PhaseName => (o === migration ? "migration" : KIND_PHASE[rank(o)]![1]);
   return ORDER.map((name): Phase => {
     // Array.prototype.sort is stable: objects of one kind keep the build's order.
     const members = objects.filter((o) => phaseOf(o) === name).sort((a, b) => rank(a) - rank(b));
@@ -61,7 +61,7 @@ export function planDeploy(objects: readonly KubeObject[]): Phase[] {
 }
 
 /** Objects still holding a `${VAR}` that only Flux's postBuild substitution would fill in. */
-export function unsubstituted(objects: readonly KubeObject[]): string[] {
+export function unsubstituted(objects: readonly BuiltObject[]): string[] {
   return objects.filter((o) => /\$\{[A-Za-z_][A-Za-z0-9_]*\}/.test(JSON.stringify(o))).map(id);
 }
 

@@ -2,7 +2,7 @@
  * A locally made certificate for an overlay's Ingress TLS entries: one self-signed certificate per
  * TLS Secret, naming every host of its entry, so a browser can be told to trust it once.
  */
-import type { KubeObject } from "./overlay.ts";
+import type { BuiltObject } from "./built-object.ts";
 
 export interface TlsTarget {
   secretName: string;
@@ -10,7 +10,7 @@ export interface TlsTarget {
 }
 
 /** The TLS Secrets the overlay's Ingresses name, with their hosts; an entry without a Secret name is refused. */
-export function tlsTargets(objects: readonly KubeObject[]): TlsTarget[] {
+export function tlsTargets(objects: readonly BuiltObject[]): TlsTarget[] {
   const targets = new Map<string, Set<string>>();
   for (const ing of objects.filter((o) => o.kind === "Ingress")) {
     for (const [i, t] of (((ing.spec as { tls?: Array<{ hosts?: string[]; secretName?: string }> } | undefined)?.tls) ?? []).entries()) {

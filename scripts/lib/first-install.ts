@@ -12,13 +12,11 @@
  */
 
 import { containersOf, podLabels, podReferences, podSpecOf, unreadVolumes, type PodReference } from "../../functions/src/shop-objects.ts";
-import type { KubeObject } from "./overlay.ts";
-
-export type { KubeObject };
+import type { BuiltObject } from "./built-object.ts";
 
 export interface Phase {
   name: string;
-  objects: readonly KubeObject[];
+  objects: readonly BuiltObject[];
 }
 
 export interface Reference {
@@ -86,12 +84,12 @@ export function serviceOfUrl(url: string, podNamespace: string): ServiceAddress 
 }
 
 interface Reader {
-  byKey: Map<string, KubeObject>;
+  byKey: Map<string, BuiltObject>;
   provisioned: ReadonlySet<string>;
   unread: Set<string>;
 }
 
-function stringValues(o: KubeObject, keys?: readonly string[]): string[] {
+function stringValues(o: BuiltObject, keys?: readonly string[]): string[] {
   const take = (data: unknown, decode: boolean): string[] =>
     Object.entries((data ?? {}) as Record<string, unknown>)
       .filter(([k, v]) => typeof v === "string" && (!keys || keys.includes(k)))
@@ -107,7 +105,7 @@ function urlServices(text: string, ns: string, from: string): Reference[] {
 }
 
 /** Every object one pod template needs, plus what it could not read (as messages). */
-export function podNeeds(o: KubeObject, ns: string, reader: Reader): { refs: Reference[]; unreadable: string[] } {
+export function podNeeds(o: BuiltObject, ns: string, reader: Reader): { refs: Reference[]; unreadable: string[] } {
   const refs: Reference[] = [];
   const unreadable: string[] = [];
   if (!podSpecOf(o)) return { refs, unreadable: [`${id(o)} has no pod template to read`] };
@@ -174,14 +172,14 @@ const selects = (selector: Record<string, string>, labels: Record<string, string
 export function checkFirstInstall(phases: readonly Phase[], provisionedSecrets: readonly string[], defaultNamespace = "default"): FirstInstallReport {
   const problems: Finding[] = [];
   const unread = new Set<string>();
-  const nsOf = (o: KubeObject) => o.metadata.namespace ?? defaultNamespace;
-  const key = (o: KubeObject) => `${o.kind}/${nsOf(o)}/${o.metadata.name}`;
+  const nsOf = (o: BuiltObject) => o.metadata.namespace ?? defaultNamespace;
+  const key = (o: BuiltObject) => `${o.kind}/${nsOf(o)}/${o.metadata.name}`;
   const everything = phases.flatMap((p) => p.objects);
   const reader: Reader = { byKey: new Map(everything.map((o) => [key(o), o])), provisioned: new Set(provisionedSecrets), unread };
-  const externalSecretTargets = (o: KubeObject) =>
+  const externalSecretTargets = (o: BuiltObject) =>
     o.kind === "ExternalSecret" ? [`Secret/${nsOf(o)}/${(o.spec as any)?.target?.name ?? o.metadata.name}`] : [];
 
-  const available = new Map<string, KubeObject>();
+  const available = new Map<string, BuiltObject>();
   phases.forEach((phase) => {
     for (const o of phase.objects) {
       available.set(key(o), o);
@@ -215,10 +213,10 @@ export function checkFirstInstall(phases: readonly Phase[], provisionedSecrets: 
 }
 
 function checkService(
-  svc: KubeObject,
+  svc: BuiltObject,
   ref: Reference,
-  available: Map<string, KubeObject>,
-  everything: readonly KubeObject[],
+  available: Map<string, BuiltObject>,
+  everything: readonly BuiltObject[],
   say: (m: string) => void,
 ): void {
   const spec = (svc.spec ?? {}) as { selector?: Record<string, string>; ports?: Array<{ port?: number }>; type?: string };
@@ -228,7 +226,7 @@ function checkService(
   const selector = spec.selector;
   if (!selector || Object.keys(selector).length === 0) return;
   // Objects without a pod template have no pod labels, so they never match a non-empty selector.
-  const backing = (o: KubeObject) => o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podLabels(o));
+  const backing = (o: BuiltObject) => o.kind !== "Job" && o.kind !== "CronJob" && selects(selector, podLabels(o));
   if ([...available.values()].some(backing)) return;
   const anywhere = everything.find(backing);
   say(

@@ -1,7 +1,7 @@
 /** Runs kubectl for the commands; all decisions live in the pure modules beside this one. */
 import { spawn, spawnSync } from "node:child_process";
 import { CommandError } from "./command.ts";
-import type { KubeObject } from "./overlay.ts";
+import type { BuiltObject } from "./built-object.ts";
 import { redact } from "./redact.ts";
 
 export interface Ran {
@@ -33,7 +33,7 @@ export function kubectlAsync(args: string[], signal: AbortSignal): Promise<numbe
   });
 }
 
-export function toYamlStream(objects: readonly KubeObject[]): string {
+export function toYamlStream(objects: readonly BuiltObject[]): string {
   // JSON is YAML; kubectl reads a stream of documents either way.
   return objects.map((o) => `---\n${JSON.stringify(o)}\n`).join("");
 }

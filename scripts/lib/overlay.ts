@@ -4,7 +4,7 @@ import { podReferences } from "../../functions/src/shop-objects.ts";
 import { kubectl } from "./kubectl.ts";
 import { overlayDir } from "./repo.ts";
 
-export interface KubeObject {
+export interface BuiltObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -12,32 +12,32 @@ export interface KubeObject {
 }
 
 /** The overlay as Flux would build it: plain kustomize, no plugins. */
-export function buildOverlay(env: string): KubeObject[] {
+export function buildOverlay(env: string): BuiltObject[] {
   const text = kubectl(["kustomize", overlayDir(env)]).stdout;
   // kubectl prints one document per object, never an empty one.
-  return parseAllDocuments(text).map((d) => d.toJS() as KubeObject);
+  return parseAllDocuments(text).map((d) => d.toJS() as BuiltObject);
 }
 
-export function namespaceOf(objects: readonly KubeObject[]): string {
+export function namespaceOf(objects: readonly BuiltObject[]): string {
   const namespaces = objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name);
   if (namespaces.length !== 1) throw new Error(`expected exactly one Namespace in the overlay, found ${namespaces.length} (${namespaces.join(", ")})`);
   return namespaces[0]!;
 }
 
 /** The pull secret every pod spec names; the overlay's patch decides it, so it must be one name. */
-export function pullSecretName(objects: readonly KubeObject[]): string {
+export function pullSecretName(objects: readonly BuiltObject[]): string {
   const names = new Set(objects.flatMap(podReferences).filter((r) => r.via === "imagePullSecrets").map((r) => r.name));
   if (names.size !== 1) throw new Error(`expected one image pull secret name across the overlay's pod specs, found ${names.size}: ${[...names].join(", ")}`);
   return [...names][0]!;
 }
 
 /** Secrets the pods read, pull secrets included. */
-export function referencedSecrets(objects: readonly KubeObject[]): Set<string> {
+export function referencedSecrets(objects: readonly BuiltObject[]): Set<string> {
   return new Set(objects.flatMap(podReferences).filter((r) => r.kind === "Secret").map((r) => r.name));
 }
 
 /** Secrets the overlay itself brings: Secret objects and the targets of ExternalSecrets. */
-export function providedSecrets(objects: readonly KubeObject[]): Set<string> {
+export function providedSecrets(objects: readonly BuiltObject[]): Set<string> {
   const names = new Set<string>();
   for (const o of objects) {
     if (o.kind === "Secret") names.add(o.metadata.name);

@@ -1,10 +1,8 @@
 /** Where the repository and its overlays are, for commands run from anywhere. */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { CommandError } from "./command.ts";
-
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+import { REPO_ROOT } from "./repo-root.ts";
 
 export function overlayDir(env: string): string {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(env)) throw new CommandError("overlay-name", `'${env}' is not an overlay name (expected e.g. prod or dev)`);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CommandError } from "./command.ts";
 import { kubectl, toYamlStream } from "./kubectl.ts";
-import type { KubeObject } from "./overlay.ts";
+import type { BuiltObject } from "./built-object.ts";
 
 /** Decoded data of a Secret, or undefined when there is none. */
 export function readSecret(namespace: string, name: string): Record<string, string> | undefined {
@@ -22,7 +22,7 @@ export function secretData(printed: string): Record<string, string> | undefined 
   return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
 }
 
-export function applyNamespace(ns: KubeObject): void {
+export function applyNamespace(ns: BuiltObject): void {
   process.stdout.write(kubectl(["apply", "-f", "-"], { input: toYamlStream([ns]) }).stdout);
 }
 
@@ -53,7 +53,7 @@ export function applySecret(
   }
 }
 
-export function requireNoShippedSecrets(objects: readonly KubeObject[], names: readonly string[], env: string): void {
+export function requireNoShippedSecrets(objects: readonly BuiltObject[], names: readonly string[], env: string): void {
   const shipped = objects.filter((o) => (o.kind === "Secret" || o.kind === "ExternalSecret") && names.includes(o.metadata.name));
   if (shipped.length > 0) {
     throw new CommandError(

@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { RepoCopy, render } from "../support/repo-copy.ts";
 import { REQUIRED_OVERLAYS } from "../support/targets.ts";
-import { kustomizeBuild, parseAll, run, tool, type K8sObject } from "../support/tools.ts";
+import { kustomizeBuild, parseAll, run, tool } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { namespaceOf } from "../../scripts/lib/overlay.ts";
 import { ensureNamespaces, eventually, FIELD_MANAGER, getObjects, kubectl, serverSideApply, toYaml } from "./kube.ts";
 
@@ -36,7 +37,7 @@ function applyAndPrune(yamlText: string, ns: string) {
   );
 }
 
-const namesOf = (objects: K8sObject[], kind: string) =>
+const namesOf = (objects: BuiltObject[], kind: string) =>
   objects
     .filter((o) => o.kind === kind)
     .map((o) => o.metadata.name)
@@ -77,7 +78,7 @@ describe("prod applied for real, then a new medusa SHA", () => {
   // The steps build on each other's cluster state, in order.
   let ns = "";
   let firstJobs: string[] = [];
-  let next: K8sObject[] = [];
+  let next: BuiltObject[] = [];
   let nextText = "";
   const newJob = `medusa-migrate-${NEW_SHA}`;
 

@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig, Watch } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAll, REPO_ROOT, tool, type K8sObject } from "../support/tools.ts";
+import { parseAll, REPO_ROOT, tool } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { fluxObjects, fluxTool } from "../flux/flux-build.ts";
 import { eventually, getObjects, kubeconfig, kubectl, kubectlOk, toYaml } from "./kube.ts";
 
@@ -35,7 +36,7 @@ function moduleDir(module: string): string {
   return (JSON.parse(out.stdout) as { Dir: string }).Dir;
 }
 
-const apply = (objects: object[]) => kubectlOk(["apply", "--server-side", "--force-conflicts", "--field-manager=ecom-cutover-test", "-f", "-"], toYaml(objects as K8sObject[]));
+const apply = (objects: object[]) => kubectlOk(["apply", "--server-side", "--force-conflicts", "--field-manager=ecom-cutover-test", "-f", "-"], toYaml(objects as BuiltObject[]));
 const get = (resource: string, ns: string, name: string): any => {
   const out = kubectl(["get", resource, "--namespace", ns, name, "--ignore-not-found", "-o", "json"]).stdout.trim();
   return out ? JSON.parse(out) : undefined;
@@ -282,7 +283,7 @@ describe("npm run cutover, both releases in the cluster", () => {
     expect(managers.map((f: { manager: string }) => f.manager)).toEqual(["kustomize-controller"]);
     expect(get("ingresses.networking.k8s.io", "development", "medusa")).toBeUndefined();
     const saved = JSON.parse(get("configmaps", "ecom", "cutover-previous-ingress").data["ingresses.json"]);
-    expect(saved.map((i: K8sObject) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(["development/medusa"]);
+    expect(saved.map((i: BuiltObject) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(["development/medusa"]);
     const guard = get("dnsendpoints.externaldns.k8s.io", "ecom", "ecom-cutover");
     expect(guard.spec.endpoints.map((e: { dnsName: string; targets: string[] }) => `${e.dnsName}→${e.targets.join()}`)).toEqual(HOSTS.map((h) => `${h}→external.example.net`));
     const handedOver = get(KS, "flux-system", "ecom-ingress");
@@ -303,7 +304,7 @@ describe("npm run cutover, both releases in the cluster", () => {
     await eventually("the watch to see the old Ingress", () => (watch.serving(HOSTS[0]!).includes("development/medusa") ? true : undefined));
     for (const host of HOSTS) expect(watch.serving(host), host).toEqual(["development/medusa"]);
     const back = get("ingresses.networking.k8s.io", "development", "medusa");
-    const original = ownersRelease()[2] as K8sObject;
+    const original = ownersRelease()[2] as BuiltObject;
     expect(back.spec).toEqual(original.spec);
     expect(back.metadata.labels).toEqual(original.metadata.labels);
     expect(back.metadata.annotations).toEqual(original.metadata.annotations);

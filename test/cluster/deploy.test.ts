@@ -14,7 +14,8 @@ import { stringify } from "yaml";
 import { isMigrationJob } from "../../functions/src/shop-objects.ts";
 import { providedSecrets, referencedSecrets } from "../../scripts/lib/overlay.ts";
 import { RepoCopy } from "../support/repo-copy.ts";
-import { parseAll, REPO_ROOT, run, tool, type K8sObject } from "../support/tools.ts";
+import { parseAll, REPO_ROOT, run, tool } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { ensureNamespaces, eventually, getObjects, kubeconfig, kubectl, kubectlOk } from "./kube.ts";
 
 interface Finished {
@@ -40,7 +41,7 @@ beforeAll(() => {
 afterAll(() => repo?.remove());
 
 /** overlays/<env> in the copy: overlays/prod moved into namespace `ns`. */
-function overlayIn(env: string, ns: string): K8sObject[] {
+function overlayIn(env: string, ns: string): BuiltObject[] {
   const dir = join(repo.root, "overlays", env);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "kustomization.yaml"), stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: ns, resources: ["../prod"] }));
@@ -52,7 +53,7 @@ function overlayIn(env: string, ns: string): K8sObject[] {
 }
 
 /** The Namespace and every Secret the pods read, as an operator would have created them beforehand. */
-function prepare(objects: K8sObject[], ns: string): void {
+function prepare(objects: BuiltObject[], ns: string): void {
   ensureNamespaces(objects);
   const provided = providedSecrets(objects);
   const needed = [...referencedSecrets(objects)].filter((n) => !provided.has(n));

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tlsTargets } from "../../scripts/lib/dev-tls.ts";
-import type { KubeObject } from "../../scripts/lib/overlay.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { kustomizeBuild, parseAll, REPO_ROOT } from "../support/tools.ts";
 import { kubeconfig, kubectlOk } from "./kube.ts";
 
@@ -18,7 +18,7 @@ const keyDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith("ecom-dev
 
 describe("npm run dev:tls", () => {
   it("creates the dev Ingress's TLS Secret for all its hosts, and keeps only the certificate", () => {
-    const [target] = tlsTargets(parseAll(kustomizeBuild(join(REPO_ROOT, "overlays/dev")), "overlays/dev") as KubeObject[]);
+    const [target] = tlsTargets(parseAll(kustomizeBuild(join(REPO_ROOT, "overlays/dev")), "overlays/dev") as BuiltObject[]);
     kubectlOk(["create", "namespace", NS]);
     const before = keyDirs();
     const out = spawnSync(process.execPath, [join(REPO_ROOT, "scripts", "dev-tls.ts"), "dev", "--namespace", NS], {

@@ -11,7 +11,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { componentDirs, componentKustomization } from "../support/targets.ts";
-import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { parseAll, REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { fluxTool, fluxKustomizations, fluxObjects, type FluxTool } from "../flux/flux-build.ts";
 import { buildInNamespace, ensureNamespaces, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.ts";
 
@@ -32,7 +33,7 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-function expectAccepted(text: string, objects: K8sObject[]): void {
+function expectAccepted(text: string, objects: BuiltObject[]): void {
   const out = serverSideApply(text, ["--dry-run=server"]);
   expect(out.status, `${out.command}:\n${out.stderr}`).toBe(0);
   // kubectl prints every API warning (Pod Security's among them) on stderr and still exits 0.
@@ -48,7 +49,7 @@ function moduleDir(module: string): string {
 }
 
 /** Installs, for real and cluster-wide, the CRD of every custom kind in `objects`; a kind with no known source fails. */
-function installCrds(objects: K8sObject[]): void {
+function installCrds(objects: BuiltObject[]): void {
   const kinds = new Map<string, string>();
   for (const o of objects) {
     const group = o.apiVersion.includes("/") ? o.apiVersion.split("/")[0]! : "";

@@ -7,10 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { podNeeds, type KubeObject } from "../../scripts/lib/first-install.ts";
+import { podNeeds } from "../../scripts/lib/first-install.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { migrationJobs } from "../support/invariants.ts";
-import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { REPO_ROOT } from "../support/tools.ts";
 import { fluxTool, fluxObjects, type FluxTool } from "../flux/flux-build.ts";
 import { eventually, kubectl, kubectlOk, retargetFluxKustomizations, serverSideApply, toYaml } from "./kube.ts";
 
@@ -19,7 +20,7 @@ const POLICY = "overlays/prod/policy/policy.yaml";
 
 let tool: FluxTool;
 let scratch = "";
-let pre: K8sObject[] = [];
+let pre: BuiltObject[] = [];
 beforeAll(() => {
   tool = fluxTool();
   scratch = mkdtempSync(join(tmpdir(), "ecom-first-install-"));
@@ -41,7 +42,7 @@ describe("two-phase Flux: the pre-deploy phase alone on an empty cluster", () =>
     expect(applied.status, applied.stderr).toBe(0);
 
     const job = migrationJobs(pre)[0]!;
-    const refs = podNeeds(job as KubeObject, NS, { byKey: new Map(), provisioned: new Set(), unread: new Set() });
+    const refs = podNeeds(job as BuiltObject, NS, { byKey: new Map(), provisioned: new Set(), unread: new Set() });
     expect(refs.unreadable).toEqual([]);
     const kinds = new Set(refs.refs.map((r) => r.kind));
     // Worth checking only if the Job really needs each kind of object.

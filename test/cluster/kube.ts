@@ -4,11 +4,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { inject } from "vitest";
 import { stringify } from "yaml";
-import { kustomizeBuild, parseAll, REPO_ROOT, tool, type K8sObject } from "../support/tools.ts";
+import { kustomizeBuild, parseAll, REPO_ROOT, tool } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 export const FIELD_MANAGER = "ecom-deploy-tests";
 
-export const toYaml = (objects: K8sObject[]) => objects.map((o) => stringify(o)).join("---\n");
+export const toYaml = (objects: BuiltObject[]) => objects.map((o) => stringify(o)).join("---\n");
 
 export interface KubectlResult {
   status: number;
@@ -46,9 +47,9 @@ export function kubectlOk(args: string[], input?: string): KubectlResult {
 }
 
 /** What `kubectl get -o yaml` returns for a List, as objects. */
-export function getObjects(args: string[]): K8sObject[] {
+export function getObjects(args: string[]): BuiltObject[] {
   const list = parseAll(kubectlOk(["get", ...args, "-o", "yaml"]).stdout, `kubectl get ${args.join(" ")}`)[0] as
-    | { items?: K8sObject[] }
+    | { items?: BuiltObject[] }
     | undefined;
   return list?.items ?? [];
 }
@@ -67,7 +68,7 @@ export async function eventually<T>(what: string, probe: () => T | undefined, ti
  * A server-side dry run persists nothing, not even a Namespace, so every namespaced object of a
  * fresh build would be refused with "namespace not found": the Namespaces are created for real first.
  */
-export function ensureNamespaces(objects: K8sObject[]): void {
+export function ensureNamespaces(objects: BuiltObject[]): void {
   const namespaces = objects.filter((o) => o.kind === "Namespace");
   if (namespaces.length > 0) kubectlOk(["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], toYaml(namespaces));
 }

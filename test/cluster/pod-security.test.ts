@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { REQUIRED_OVERLAYS } from "../support/targets.ts";
-import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { parseAll, REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { buildInNamespace, eventually, getObjects, serverSideApply, toYaml } from "./kube.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "ecom-pss-"));
@@ -18,13 +19,13 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const OWNERS = ["Deployment", "StatefulSet", "Job"];
 
 /** How many Pods each workload's controller creates with no kubelet: all replicas, a StatefulSet's first, a Job's one. */
-function expectedPods(o: K8sObject): number {
+function expectedPods(o: BuiltObject): number {
   if (o.kind === "Deployment") return ((o.spec as { replicas?: number }).replicas ?? 1);
   return 1;
 }
 
-const templateLabels = (o: K8sObject) => ((o.spec as any).template.metadata.labels ?? {}) as Record<string, string>;
-const matches = (pod: K8sObject, labels: Record<string, string>) =>
+const templateLabels = (o: BuiltObject) => ((o.spec as any).template.metadata.labels ?? {}) as Record<string, string>;
+const matches = (pod: BuiltObject, labels: Record<string, string>) =>
   Object.entries(labels).every(([k, v]) => (pod.metadata.labels as Record<string, string> | undefined)?.[k] === v);
 
 const failedCreates = (ns: string) =>
@@ -32,7 +33,7 @@ const failedCreates = (ns: string) =>
 
 describe.each(REQUIRED_OVERLAYS)("%s applied under restricted Pod Security", (overlay) => {
   const ns = `pss-${overlay.split("/").pop()}`;
-  let workloads: K8sObject[] = [];
+  let workloads: BuiltObject[] = [];
 
   it("the Namespace enforces restricted and the apply raises no warning", () => {
     const text = buildInNamespace(join(REPO_ROOT, overlay), ns, scratch);
@@ -81,7 +82,7 @@ describe.each(REQUIRED_OVERLAYS)("%s applied under restricted Pod Security", (ov
         },
       },
     };
-    const out = serverSideApply(toYaml([deployment as unknown as K8sObject]));
+    const out = serverSideApply(toYaml([deployment as unknown as BuiltObject]));
     expect(out.status, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/would violate PodSecurity "restricted:latest"/);
     const message = await eventually("a FailedCreate event", () => failedCreates(ns).find((m) => /violates PodSecurity "restricted:latest"/.test(m)), 90_000);

@@ -6,7 +6,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { parseAll, REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 export const SOURCE = "flux/source/git-repository.yaml";
 export const CLUSTER_VARS = "test/flux/cluster-vars.yaml";
@@ -49,7 +50,7 @@ export function fluxBuild(tool: FluxTool, kustomizationFile: string, opts: FluxB
   return { ok: r.status === 0, stdout: r.stdout ?? "", stderr: r.stderr ?? String(r.error ?? "") };
 }
 
-export function fluxObjects(tool: FluxTool, kustomizationFile: string, opts: FluxBuildOptions = {}): K8sObject[] {
+export function fluxObjects(tool: FluxTool, kustomizationFile: string, opts: FluxBuildOptions = {}): BuiltObject[] {
   const r = fluxBuild(tool, kustomizationFile, opts);
   if (!r.ok) throw new Error(`flux-build ${kustomizationFile}${opts.name ? ` (${opts.name})` : ""} failed:\n${r.stderr}`);
   return parseAll(r.stdout, `flux-build ${kustomizationFile}`);
@@ -57,7 +58,7 @@ export function fluxObjects(tool: FluxTool, kustomizationFile: string, opts: Flu
 
 export interface FluxKustomization {
   file: string;
-  object: K8sObject & { spec: Record<string, any> };
+  object: BuiltObject & { spec: Record<string, any> };
 }
 
 /** Every Flux Kustomization in the files under flux/ that name one. */

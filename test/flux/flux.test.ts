@@ -13,7 +13,8 @@ import { migrationJobs } from "../support/invariants.ts";
 import { all, find, ingressRules, podRefs } from "../support/k8s.ts";
 import { APPS } from "../support/reference.ts";
 import { validateAll } from "../support/schema.ts";
-import { objectId, parseAll, REPO_ROOT, tool as tool_, type K8sObject } from "../support/tools.ts";
+import { objectId, parseAll, REPO_ROOT, tool as tool_ } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { fluxBuild, fluxTool, fluxKustomizations, fluxObjects, SOURCE, type FluxTool } from "./flux-build.ts";
 
 const PHASE_LABEL = "ecom.ekenheim.dev/phase";
@@ -28,9 +29,9 @@ const ksFiles = readdirSync(resolve(REPO_ROOT, "flux"), { recursive: true, encod
 const kustomizations = fluxKustomizations(ksFiles);
 
 let tool: FluxTool;
-const cache = new Map<string, K8sObject[]>();
+const cache = new Map<string, BuiltObject[]>();
 /** Flux build of the Kustomization `name` in `file`, substituted with the stand-in cluster variables. */
-function flux(file: string, name?: string): K8sObject[] {
+function flux(file: string, name?: string): BuiltObject[] {
   const key = `${file}#${name ?? ""}`;
   if (!cache.has(key)) cache.set(key, fluxObjects(tool, file, { name }));
   return cache.get(key)!;
@@ -40,8 +41,8 @@ beforeAll(() => {
   tool = fluxTool();
 });
 
-const byId = (objects: K8sObject[]): Map<string, K8sObject> => new Map(objects.map((o) => [objectId(o), o]));
-const ids = (objects: K8sObject[]): string[] => objects.map(objectId).sort();
+const byId = (objects: BuiltObject[]): Map<string, BuiltObject> => new Map(objects.map((o) => [objectId(o), o]));
+const ids = (objects: BuiltObject[]): string[] => objects.map(objectId).sort();
 
 describe("flux/ examples", () => {
   it("has the single-phase, two-phase and variable-host examples", () => {
@@ -177,7 +178,7 @@ describe("two phases", () => {
     const job = migrationJobs(pre())[0]!;
     const refs = podRefs(job);
     const full = built("overlays/prod").objects;
-    const provides = (o: K8sObject, name: string, kinds: string[]) =>
+    const provides = (o: BuiltObject, name: string, kinds: string[]) =>
       kinds.includes(o.kind) && (o.metadata.name === name || (o.spec as any)?.target?.name === name);
     const missing: string[] = [];
     for (const [name] of refs.configMaps) {
@@ -210,7 +211,7 @@ describe("variable hosts (overlays/home-ops)", () => {
   const MISSING_VARS = resolve(REPO_ROOT, "test/flux/cluster-vars-without-domain.yaml");
   // home-ops applies its overlay in phases (flux/clusters/home-ops/ks.yaml): the whole overlay is their union.
   const phases = kustomizations.filter((k) => k.file === HOME_OPS).map((k) => k.object.metadata.name);
-  const homeOps = (root?: string): K8sObject[] => phases.flatMap((name) => fluxObjects(tool, HOME_OPS, { root, name }));
+  const homeOps = (root?: string): BuiltObject[] => phases.flatMap((name) => fluxObjects(tool, HOME_OPS, { root, name }));
 
   it("render changes no committed file; render → Flux build: every derived CORS/URL value carries the substituted domain", () => {
     // A throwaway copy of the package with home-ops' derived files removed: render must write them

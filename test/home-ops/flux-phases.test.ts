@@ -9,7 +9,8 @@ import { checkFirstInstall, formatFinding, type Phase } from "../../scripts/lib/
 import { NEW } from "../../scripts/lib/cutover.ts";
 import { built } from "../support/builds.ts";
 import { find } from "../support/k8s.ts";
-import { objectId, type K8sObject } from "../support/tools.ts";
+import { objectId } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { fluxKustomizations, fluxObjects, fluxTool, type FluxTool } from "../flux/flux-build.ts";
 
 const FILE = "flux/clusters/home-ops/ks.yaml";
@@ -18,12 +19,12 @@ const kustomizations = fluxKustomizations([FILE]).map((k) => k.object);
 const ks = (name: string) => kustomizations.find((k) => k.metadata.name === name)!;
 
 let tool: FluxTool;
-const phases = new Map<string, K8sObject[]>();
+const phases = new Map<string, BuiltObject[]>();
 beforeAll(() => {
   tool = fluxTool();
   for (const k of kustomizations) phases.set(k.metadata.name, fluxObjects(tool, FILE, { name: k.metadata.name }));
 });
-const ids = (objects: K8sObject[]) => objects.map(objectId).sort();
+const ids = (objects: BuiltObject[]) => objects.map(objectId).sort();
 
 describe("flux/clusters/home-ops", () => {
   it("applies overlays/home-ops as ecom-pre-deploy, then ecom, then ecom-ingress", () => {

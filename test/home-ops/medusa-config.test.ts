@@ -9,11 +9,11 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { built } from "../support/builds.ts";
 import { find, podSpec, workloads, type Container } from "../support/k8s.ts";
-import type { K8sObject } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { sourceKeys } from "../manifests/env-sources.ts";
 
 const HOME_OPS = "overlays/home-ops";
-const objects = (): K8sObject[] => built(HOME_OPS).objects;
+const objects = (): BuiltObject[] => built(HOME_OPS).objects;
 const script = (): string => (find(objects(), "ConfigMap", "medusa-app-config").data as Record<string, string>)["medusa-config.js"]!;
 
 /**

@@ -11,7 +11,8 @@ import { parse } from "yaml";
 import { DNS_GUARD, OLD } from "../../scripts/lib/cutover.ts";
 import { built } from "../support/builds.ts";
 import { all, find, imageRepo, imageTag, ingressRules, podSpec, workloads } from "../support/k8s.ts";
-import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { fluxKustomizations } from "../flux/flux-build.ts";
 
 interface Fact {
@@ -25,8 +26,8 @@ const v = (id: string) => facts[id]!.value;
 
 /** Everything of this repository a fact can be checked against. */
 interface World {
-  build: K8sObject[];
-  flux: K8sObject[];
+  build: BuiltObject[];
+  flux: BuiltObject[];
   cutover: { OLD: typeof OLD; DNS_GUARD: typeof DNS_GUARD };
   deviations: string;
 }

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { built, overlayDirs } from "../support/builds.ts";
 import { all, find, podSpec } from "../support/k8s.ts";
 import { APPS } from "../support/reference.ts";
-import { objectId, type K8sObject } from "../support/tools.ts";
+import { objectId } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 /** Namespaces allowed a weaker Pod Security level than `restricted`, with the reason. None today. */
 const PSS_EXCEPTIONS: Readonly<Record<string, string>> = {};
@@ -19,12 +20,12 @@ const MIN_PROD_REPLICAS: Readonly<Record<string, number>> = { [APPS.medusa.deplo
 const labelsMatch = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-function templateLabels(o: K8sObject): Record<string, string> {
+function templateLabels(o: BuiltObject): Record<string, string> {
   return ((o.spec as any)?.template?.metadata?.labels ?? {}) as Record<string, string>;
 }
 
 for (const overlay of overlayDirs()) {
-  const objects = (): K8sObject[] => built(overlay).objects;
+  const objects = (): BuiltObject[] => built(overlay).objects;
 
   describe(overlay, () => {
     it("its Namespace enforces, warns and audits the restricted Pod Security Standard", () => {

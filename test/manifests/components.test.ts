@@ -7,10 +7,11 @@ import { built, componentDirs, componentTarget } from "../support/builds.ts";
 import { expectResources, registerCommonInvariants } from "../support/invariants.ts";
 import { all, commandLine, container, effectiveEnv, find, podSpec } from "../support/k8s.ts";
 import { APPS, MEDUSA_IMAGE, RESOURCES, SEED_COMMAND, SEED_JOB } from "../support/reference.ts";
-import { objectId, type K8sObject } from "../support/tools.ts";
+import { objectId } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { keysOf, SECRET_NAMES } from "../../scripts/lib/secret-keys.ts";
 
-type Check = (objects: K8sObject[]) => void;
+type Check = (objects: BuiltObject[]) => void;
 
 const env = (c: { env?: Array<{ name: string; value?: string }> }): Record<string, string | undefined> =>
   Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));

@@ -11,7 +11,8 @@ import { validateCrossObject } from "../../functions/src/cross-object.ts";
 import { parsePolicy, type Policy } from "../../functions/src/policy.ts";
 import { built, overlayDirs } from "../support/builds.ts";
 import { find, podSpec } from "../support/k8s.ts";
-import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 function policyOf(overlay: string): Policy {
   const parsed = parsePolicy(parse(readFileSync(join(REPO_ROOT, overlay, "policy", "policy.yaml"), "utf8")));
@@ -19,7 +20,7 @@ function policyOf(overlay: string): Policy {
   return parsed.policy;
 }
 
-const findings = (overlay: string, objects: K8sObject[]) =>
+const findings = (overlay: string, objects: BuiltObject[]) =>
   validateCrossObject(viewOfBuild(objects, overlay), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
 
 describe("cross-object checks over every overlay's build", () => {

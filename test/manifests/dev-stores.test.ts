@@ -9,15 +9,16 @@ import { serviceOfUrl } from "../../scripts/lib/first-install.ts";
 import { built } from "../support/builds.ts";
 import { containersOf, effectiveEnv, find, ingressRules, podSpec, probePort, type Container } from "../support/k8s.ts";
 import { APPS } from "../support/reference.ts";
-import { objectId, type K8sObject } from "../support/tools.ts";
+import { objectId } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 const DEV = "overlays/dev";
-const objects = (): K8sObject[] => built(DEV).objects;
+const objects = (): BuiltObject[] => built(DEV).objects;
 const medusaEnv = (): Record<string, string> =>
   effectiveEnv(objects(), podSpec(find(objects(), "Deployment", APPS.medusa.deployment)).containers.find((c) => c.name === APPS.medusa.container)!);
 
 /** The workload behind a Service and the container port a Service port lands on. */
-function backend(service: string, port: number): { workload: K8sObject; container: Container } {
+function backend(service: string, port: number): { workload: BuiltObject; container: Container } {
   const svc = find(objects(), "Service", service);
   const spec = svc.spec as { selector: Record<string, string>; ports: Array<{ port: number; targetPort?: number }> };
   const sp = spec.ports.find((p) => p.port === port);
@@ -97,7 +98,7 @@ describe("overlays/dev: search and object store in the namespace", () => {
   });
 
   it("medusa waits for the search server it contacts at start-up, the seed for the store it uploads to", () => {
-    const inits = (o: K8sObject) => (podSpec(o).initContainers ?? []).map((c) => c.name);
+    const inits = (o: BuiltObject) => (podSpec(o).initContainers ?? []).map((c) => c.name);
     expect(inits(find(objects(), "Deployment", APPS.medusa.deployment))).toContain("wait-for-meilisearch");
     expect(inits(find(objects(), "Job", "medusa-seed"))).toContain("wait-for-object-store");
   });

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { SECRET_KEYS, type SecretName } from "../../scripts/lib/secret-keys.ts";
 import { built, overlayDirs } from "../support/builds.ts";
 import { find, podSpec } from "../support/k8s.ts";
-import type { K8sObject } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { derivedKeys, externalSecretKeys, shadowingFindings, sourceKeys } from "./env-sources.ts";
 
 const provisioned = (name: string): readonly string[] | undefined =>
@@ -24,9 +24,9 @@ describe("no source overrides a derived value", () => {
 
 describe("the check itself, on overlays/home-ops", () => {
   const HOME_OPS = "overlays/home-ops";
-  const fresh = (): K8sObject[] => structuredClone(built(HOME_OPS).objects);
-  const findings = (objects: K8sObject[]) => shadowingFindings(objects, derivedKeys(HOME_OPS), provisioned);
-  const medusaSecret = (objects: K8sObject[]) => find(objects, "ExternalSecret", "medusa-secret").spec as any;
+  const fresh = (): BuiltObject[] => structuredClone(built(HOME_OPS).objects);
+  const findings = (objects: BuiltObject[]) => shadowingFindings(objects, derivedKeys(HOME_OPS), provisioned);
+  const medusaSecret = (objects: BuiltObject[]) => find(objects, "ExternalSecret", "medusa-secret").spec as any;
 
   it("names the Secret and the key when an ExternalSecret's template carries a derived key (the owner's medusa-secret)", () => {
     const objects = fresh();
@@ -73,7 +73,7 @@ describe("the check itself, on overlays/home-ops", () => {
 });
 
 describe("keys of an ExternalSecret's target", () => {
-  const es = (spec: Record<string, unknown>): K8sObject => ({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "s", namespace: "n" }, spec });
+  const es = (spec: Record<string, unknown>): BuiltObject => ({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "s", namespace: "n" }, spec });
   const keys = (spec: Record<string, unknown>) => {
     const k = externalSecretKeys(es(spec));
     return "keys" in k ? [...k.keys].sort() : k.unknown;

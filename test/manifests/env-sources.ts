@@ -11,7 +11,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { containersOf, maybeFind, workloads, type Container } from "../support/k8s.ts";
-import { objectId, parseAll, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { objectId, parseAll, REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 /** The keys a source sets, or why they cannot be told from the build. */
 export type Keys = { keys: ReadonlySet<string> } | { unknown: string };
@@ -43,7 +44,7 @@ interface ExternalSecretSpec {
  * secretKey. `dataFrom` without a replacing template and `templateFrom` bring keys the store
  * decides, which no build shows.
  */
-export function externalSecretKeys(es: K8sObject): Keys {
+export function externalSecretKeys(es: BuiltObject): Keys {
   const spec = (es.spec ?? {}) as ExternalSecretSpec;
   const template = spec.target?.template;
   const id = objectId(es);
@@ -60,7 +61,7 @@ export function externalSecretKeys(es: K8sObject): Keys {
  * ExternalSecret of the build, or a Secret provisioned outside git whose keys `provisioned`
  * knows (the bootstrap command writes exactly those).
  */
-export function sourceKeys(objects: K8sObject[], kind: "ConfigMap" | "Secret", name: string, provisioned: (name: string) => readonly string[] | undefined): Keys {
+export function sourceKeys(objects: BuiltObject[], kind: "ConfigMap" | "Secret", name: string, provisioned: (name: string) => readonly string[] | undefined): Keys {
   const own = maybeFind(objects, kind, name);
   if (own) {
     const keys = new Set([...Object.keys((own.data ?? {}) as object), ...Object.keys(((own as { stringData?: object }).stringData ?? {}) as object)]);
@@ -82,7 +83,7 @@ type EnvFrom = { prefix?: string; configMapRef?: { name: string }; secretRef?: {
  * ConfigMap set again by a later envFrom source or by an env entry, or a later source whose keys
  * cannot be told. Each line names the workload, the container, the source and the key.
  */
-export function shadowingFindings(objects: K8sObject[], derived: Map<string, Set<string>>, provisioned: (name: string) => readonly string[] | undefined): string[] {
+export function shadowingFindings(objects: BuiltObject[], derived: Map<string, Set<string>>, provisioned: (name: string) => readonly string[] | undefined): string[] {
   const findings: string[] = [];
   for (const o of workloads(objects)) {
     for (const { where, container } of containersOf(o)) findings.push(...containerFindings(objects, where, container, derived, provisioned));
@@ -91,7 +92,7 @@ export function shadowingFindings(objects: K8sObject[], derived: Map<string, Set
 }
 
 function containerFindings(
-  objects: K8sObject[],
+  objects: BuiltObject[],
   where: string,
   c: Container,
   derived: Map<string, Set<string>>,

@@ -4,10 +4,10 @@ import { built } from "../support/builds.ts";
 import { hardeningProblems, medusaDrift } from "../support/hardening.ts";
 import { migrationJobs } from "../support/invariants.ts";
 import { find, podSpec } from "../support/k8s.ts";
-import type { K8sObject } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 /** prod's objects with one pod spec changed; `name` "migration" is the migration Job, whatever its tag. */
-function mutated(kind: string, name: string, change: (ps: Record<string, any>) => void): K8sObject[] {
+function mutated(kind: string, name: string, change: (ps: Record<string, any>) => void): BuiltObject[] {
   const objects = structuredClone(built("overlays/prod").objects);
   const target = name === "migration" ? migrationJobs(objects)[0]! : find(objects, kind, name);
   change(podSpec(target) as Record<string, any>);

@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { built, overlayDirs } from "../support/builds.ts";
 import { all, containersOf, workloads } from "../support/k8s.ts";
 import { policiesOf, reachable, type Endpoint, type NamespaceLabels, type Policy } from "../support/netpol.ts";
-import { REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 const DOC = "docs/network-policies.md";
 
@@ -49,7 +50,7 @@ interface World {
   nsLabels: NamespaceLabels;
 }
 
-function world(overlay: string, objects: K8sObject[]): World {
+function world(overlay: string, objects: BuiltObject[]): World {
   const ns = all(objects, "Namespace")[0]!;
   const namespace = ns.metadata.name;
   const actors = new Map<string, Endpoint>();
@@ -76,7 +77,7 @@ function world(overlay: string, objects: K8sObject[]): World {
 }
 
 /** Every (source, destination, port) whose outcome differs from the matrix, as readable lines. */
-function mismatches(overlay: string, objects: K8sObject[], policies: Policy[] = policiesOf(objects)): string[] {
+function mismatches(overlay: string, objects: BuiltObject[], policies: Policy[] = policiesOf(objects)): string[] {
   const w = world(overlay, objects);
   const out: string[] = [];
   for (const row of matrix()) {

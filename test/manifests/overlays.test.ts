@@ -36,28 +36,29 @@ import {
   SEED_JOB,
 } from "../support/reference.ts";
 import { SHORT_SHA } from "../../functions/src/shop-objects.ts";
-import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { objectId, REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 
 const DEV_ONLY_LABEL = "ecom.ekenheim.dev/dev-only-credentials";
 /** Objects that are not namespaced and so carry no metadata.namespace. */
 const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "StorageClass", "IngressClass"]);
 
-function origins(ing: K8sObject, service: string): string[] {
+function origins(ing: BuiltObject, service: string): string[] {
   const tls = new Set(tlsHosts(ing));
   return hostsFor(ing, service).map((h) => `${tls.has(h) ? "https" : "http"}://${h}`);
 }
 
 const sorted = (xs: string[]): string[] => [...xs].sort();
 
-function medusaImage(objects: K8sObject[]): string {
+function medusaImage(objects: BuiltObject[]): string {
   const image = container(find(objects, "Deployment", APPS.medusa.deployment), APPS.medusa.container).image;
   if (!image) throw new Error("medusa Deployment has no image");
   return image;
 }
 
 for (const overlay of overlayDirs()) {
-  const objects = (): K8sObject[] => built(overlay).objects;
+  const objects = (): BuiltObject[] => built(overlay).objects;
 
   describe(overlay, () => {
     registerCommonInvariants(overlay);
@@ -155,7 +156,7 @@ for (const overlay of overlayDirs()) {
 }
 
 describe("overlays/prod", () => {
-  const objects = (): K8sObject[] => built("overlays/prod").objects;
+  const objects = (): BuiltObject[] => built("overlays/prod").objects;
 
   it("contains no Secret: every credential comes from outside git", () => {
     expect(all(objects(), "Secret").map(objectId)).toEqual([]);
@@ -205,7 +206,7 @@ describe("overlays/prod", () => {
 });
 
 describe("overlays/dev", () => {
-  const objects = (): K8sObject[] => built("overlays/dev").objects;
+  const objects = (): BuiltObject[] => built("overlays/dev").objects;
 
   it("has in-cluster postgres and redis StatefulSets with the reference resources", () => {
     for (const name of ["postgres", "redis"] as const) {

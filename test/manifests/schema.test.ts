@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { ALLOWED_WITHOUT_SCHEMA, validateObject } from "../support/schema.ts";
-import type { K8sObject } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
-function deployment(): K8sObject & { spec: any } {
+function deployment(): BuiltObject & { spec: any } {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -39,7 +39,7 @@ describe("schema validator", () => {
   });
 
   it("accepts a well-formed ConfigMap, Service, Ingress, Job, Namespace", async () => {
-    const objects: K8sObject[] = [
+    const objects: BuiltObject[] = [
       { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { STORE_CORS: "https://shop.example.com" } },
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "ecom" } },
       { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { selector: { app: "s" }, ports: [{ port: 80, targetPort: "http" }] } },
@@ -91,7 +91,7 @@ describe("schema validator", () => {
   });
 
   it("rejects a number where a ConfigMap needs a string (an unquoted short SHA)", async () => {
-    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { TAG: 1234567 } } as unknown as K8sObject;
+    const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { TAG: 1234567 } } as unknown as BuiltObject;
     expect((await validateObject(cm)).join("\n")).toMatch(/data\.TAG: expected string/);
   });
 
@@ -106,14 +106,14 @@ describe("schema validator", () => {
 
   it("accepts base64 Secret data wrapped over lines (as kustomize writes it) and rejects non-base64", async () => {
     const secret = (value: string) =>
-      ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, type: "Opaque", data: { K: value } }) as unknown as K8sObject;
+      ({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, type: "Opaque", data: { K: value } }) as unknown as BuiltObject;
     const long = Buffer.from("postgresql://user:a-rather-long-password@postgres:5432/medusa?sslmode=disable").toString("base64");
     expect(await validateObject(secret(`${long.slice(0, 76)}\n${long.slice(76)}\n`))).toEqual([]);
     expect((await validateObject(secret("not base64!"))).join("\n")).toMatch(/byte/);
   });
 
   it("checks ExternalSecrets against the External Secrets Operator's v1 schema", async () => {
-    const es = (): K8sObject & { spec: any } => ({
+    const es = (): BuiltObject & { spec: any } => ({
       apiVersion: "external-secrets.io/v1",
       kind: "ExternalSecret",
       metadata: { name: "medusa-secret" },
@@ -131,15 +131,15 @@ describe("schema validator", () => {
     delete noRemote.spec.data[0].remoteRef;
     expect((await validateObject(noRemote)).join("\n")).toMatch(/remoteRef/);
     const badMeta = es();
-    (badMeta.metadata as Record<string, unknown>).label = { a: "b" };
+    Object.assign(badMeta.metadata, { label: { a: "b" } });
     expect((await validateObject(badMeta)).join("\n")).toMatch(/metadata\.label: unknown field/);
   });
 
   it("fails a kind it has no schema for, unless allowlisted", async () => {
-    const crd = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: {} } as K8sObject;
+    const crd = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: {} } as BuiltObject;
     expect("example.com/v1/Widget" in ALLOWED_WITHOUT_SCHEMA).toBe(false);
     expect((await validateObject(crd)).join("\n")).toMatch(/no schema for example\.com\/v1\/Widget/);
-    const wrongVersion = { apiVersion: "apps/v1beta9", kind: "Deployment", metadata: { name: "d" } } as K8sObject;
+    const wrongVersion = { apiVersion: "apps/v1beta9", kind: "Deployment", metadata: { name: "d" } } as BuiltObject;
     expect((await validateObject(wrongVersion)).join("\n")).toMatch(/no schema/);
   });
 });

@@ -7,10 +7,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { score, type Equivalent, type Report } from "./score-core.ts";
-import { REPO, STRYKER_CONFIG } from "./stryker-config.ts";
+import { REPO_ROOT } from "../../scripts/lib/repo-root.ts";
+import { STRYKER_CONFIG } from "./stryker-config.ts";
 
-const reportPath = join(REPO, STRYKER_CONFIG.jsonReporter.fileName);
-const listPath = join(REPO, "test", "mutation", "equivalent-mutants.yaml");
+const reportPath = join(REPO_ROOT, STRYKER_CONFIG.jsonReporter.fileName);
+const listPath = join(REPO_ROOT, "test", "mutation", "equivalent-mutants.yaml");
 
 if (!existsSync(reportPath)) fail(`${STRYKER_CONFIG.jsonReporter.fileName} is missing: run \`npm run test:mutation\`, which writes it`);
 const report = JSON.parse(readFileSync(reportPath, "utf8")) as Report;

@@ -7,9 +7,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stateText } from "./state-core.ts";
-import { REPO, STATE_FILE } from "./stryker-config.ts";
+import { REPO_ROOT } from "../../scripts/lib/repo-root.ts";
+import { STATE_FILE } from "./stryker-config.ts";
 
-const run = spawnSync(process.execPath, [join(REPO, "node_modules", ".bin", "stryker"), "run", ...process.argv.slice(2)], { cwd: REPO, stdio: "inherit" });
+const run = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules", ".bin", "stryker"), "run", ...process.argv.slice(2)], { cwd: REPO_ROOT, stdio: "inherit" });
 if (run.error) {
   console.error(`test:mutation: cannot run stryker: ${run.error.message}`);
   process.exit(2);

@@ -17,7 +17,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { readResourceList } from "../../functions/src/resource-list.ts";
 import { run } from "../../functions/src/run.ts";
-import { REPO_ROOT, type K8sObject, parseAll, tool } from "../support/tools.ts";
+import { REPO_ROOT, parseAll, tool } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { runCommand } from "../support/repo-copy.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
@@ -194,7 +195,7 @@ function coveredByTls(host: string, tls: string[]): boolean {
   });
 }
 
-function oracle(objects: K8sObject[]) {
+function oracle(objects: BuiltObject[]) {
   const svc = (app: string) => objects.find((o) => o.kind === "Service" && (o as any).spec.selector?.app === app) as any;
   const roles = new Map([[svc("medusa").metadata.name, "medusa"], [svc("storefront").metadata.name, "storefront"]]);
   const origins: Record<string, string[]> = { medusa: [], storefront: [] };
@@ -221,7 +222,7 @@ function oracle(objects: K8sObject[]) {
   };
 }
 
-function deployedValues(objects: K8sObject[]) {
+function deployedValues(objects: BuiltObject[]) {
   const cm = (role: string) => {
     const deployment = objects.find((o) => o.kind === "Deployment" && (o as any).spec.template.metadata.labels.app === role) as any;
     const names = deployment.spec.template.spec.containers.flatMap((c: any) => (c.envFrom ?? []).map((e: any) => e.configMapRef?.name));

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { describePhases, jobOutcome, planDeploy, unsubstituted, type Phase } from "../../scripts/lib/deploy.ts";
-import { providedSecrets, referencedSecrets, type KubeObject } from "../../scripts/lib/overlay.ts";
+import { providedSecrets, referencedSecrets } from "../../scripts/lib/overlay.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { built, overlayDirs } from "../support/builds.ts";
 
-const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "v1", kind, metadata: { name }, ...extra });
+const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): BuiltObject => ({ apiVersion: "v1", kind, metadata: { name }, ...extra });
 const names = (p: Phase) => p.objects.map((o) => `${o.kind}/${o.metadata.name}`);
 const phaseIndex = (phases: Phase[], kind: string, name: string) => phases.findIndex((p) => p.objects.some((o) => o.kind === kind && o.metadata.name === name));
 
@@ -38,7 +39,7 @@ describe("deploy order", () => {
 
   for (const overlay of overlayDirs()) {
     it(`places every object of ${overlay}, migration before any Deployment, Ingress last`, () => {
-      const objects = built(overlay).objects as KubeObject[];
+      const objects = built(overlay).objects as BuiltObject[];
       const phases = planDeploy(objects);
       expect(phases.flatMap((p) => p.objects)).toHaveLength(objects.length);
       const migration = phases.findIndex((p) => p.waitForJob);
@@ -54,14 +55,14 @@ describe("deploy order", () => {
   it("spots objects left with a Flux substitution variable", () => {
     const ing = obj("Ingress", "ecom-ingress", { spec: { rules: [{ host: "shop.${SECRET_DOMAIN}" }] } });
     expect(unsubstituted([obj("ConfigMap", "c", { data: { A: "$5 {x}" } }), ing])).toEqual(["Ingress/ecom-ingress"]);
-    expect(unsubstituted(built("overlays/prod").objects as KubeObject[])).toEqual([]);
+    expect(unsubstituted(built("overlays/prod").objects as BuiltObject[])).toEqual([]);
   });
 
   it("knows which Secrets prod leaves to the cluster", () => {
-    const objects = built("overlays/prod").objects as KubeObject[];
+    const objects = built("overlays/prod").objects as BuiltObject[];
     const needed = [...referencedSecrets(objects)].filter((n) => !providedSecrets(objects).has(n)).sort();
     expect(needed).toEqual(["ghcr-credentials", "medusa-secret", "storefront-secret"].sort());
-    expect(providedSecrets(built("base+components/external-secrets").objects as KubeObject[])).toEqual(new Set(["medusa-secret", "storefront-secret"]));
+    expect(providedSecrets(built("base+components/external-secrets").objects as BuiltObject[])).toEqual(new Set(["medusa-secret", "storefront-secret"]));
   });
 });
 

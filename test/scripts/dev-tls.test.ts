@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { opensslArgs, tlsTargets } from "../../scripts/lib/dev-tls.ts";
-import { provisionedSecretsOf, type KubeObject } from "../../scripts/lib/overlay.ts";
+import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { built } from "../support/builds.ts";
 import { ingressRules, find } from "../support/k8s.ts";
 import { REPO_ROOT, tool } from "../support/tools.ts";
@@ -18,7 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), "ecom-dev-tls-test-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("dev TLS", () => {
-  const objects = () => built("overlays/dev").objects as KubeObject[];
+  const objects = () => built("overlays/dev").objects as BuiltObject[];
 
   it("one Secret for every host of the dev Ingress, declared provisioned by the dev policy", () => {
     const targets = tlsTargets(objects());

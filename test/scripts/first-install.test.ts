@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planDeploy } from "../../scripts/lib/deploy.ts";
-import { checkFirstInstall, formatFinding, podNeeds, serviceOfUrl, type KubeObject, type Phase } from "../../scripts/lib/first-install.ts";
+import { checkFirstInstall, formatFinding, podNeeds, serviceOfUrl, type Phase } from "../../scripts/lib/first-install.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";
 import { built, overlayDirs } from "../support/builds.ts";
 import { REPO_ROOT } from "../support/tools.ts";
@@ -16,11 +17,11 @@ const provisionedFor = (overlay: string): string[] => {
   return provisionedSecretsOf(readFileSync(join(REPO_ROOT, file), "utf8"), file);
 };
 const problems = (phases: Phase[], provisioned: string[] = []) => checkFirstInstall(phases, provisioned, "shop").problems.map(formatFinding);
-const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "v1", kind, metadata: { name, namespace: "shop" }, ...extra });
+const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): BuiltObject => ({ apiVersion: "v1", kind, metadata: { name, namespace: "shop" }, ...extra });
 const wait = (host: string, port: number) => ({ name: `wait-for-${host.split(".")[0]}`, image: "busybox:1.36", command: ["sh", "-c", `until nc -z ${host} ${port}; do sleep 2; done`] });
 const job = (spec: Record<string, unknown>) => obj("Job", "migrate", { spec: { template: { spec } } });
 /** What podNeeds reads besides the pod: the objects of the install (in namespace shop) and the provisioned Secrets. */
-const reader = (objects: KubeObject[] = [], provisioned: string[] = []) => ({
+const reader = (objects: BuiltObject[] = [], provisioned: string[] = []) => ({
   byKey: new Map(objects.map((o) => [`${o.kind}/shop/${o.metadata.name}`, o])),
   provisioned: new Set(provisioned),
   unread: new Set<string>(),
@@ -170,14 +171,14 @@ describe("phases", () => {
 describe("npm run deploy's order on an empty cluster", () => {
   for (const overlay of overlayDirs()) {
     it(`${overlay}: every pod finds what it needs in its phase or an earlier one`, () => {
-      const phases = planDeploy(built(overlay).objects as KubeObject[]);
+      const phases = planDeploy(built(overlay).objects as BuiltObject[]);
       expect(checkFirstInstall(phases, provisionedFor(overlay)).problems.map(formatFinding)).toEqual([]);
     });
   }
 
   it("a plan that puts the postgres Service after the migration Job is refused", () => {
-    const phases = planDeploy(built("overlays/prod").objects as KubeObject[]);
-    const isPostgres = (o: KubeObject) => o.kind === "Service" && o.metadata.name === "postgres";
+    const phases = planDeploy(built("overlays/prod").objects as BuiltObject[]);
+    const isPostgres = (o: BuiltObject) => o.kind === "Service" && o.metadata.name === "postgres";
     const late = phases.map((p) => ({ ...p, objects: p.objects.filter((o) => !isPostgres(o)) }));
     late.find((p) => p.name === "workloads")!.objects.push(...phases.flatMap((p) => p.objects.filter(isPostgres)));
     expect(checkFirstInstall(late, provisionedFor("overlays/prod")).problems.map(formatFinding)).toEqual([
@@ -191,12 +192,12 @@ describe("npm run deploy's order on an empty cluster", () => {
  * applies exactly those objects and runs no hooks; a full sync runs the PreSync hooks before it applies
  * anything else.
  */
-function argoPhases(doc: string, overlay: string, objects: KubeObject[]): Phase[] {
+function argoPhases(doc: string, overlay: string, objects: BuiltObject[]): Phase[] {
   const block = new RegExp(`<!-- first-install: ${overlay} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(doc);
   if (!block) throw new Error(`docs/argocd.md has no \`<!-- first-install: ${overlay} -->\` block`);
-  const hook = (o: KubeObject) => (o.metadata as { annotations?: Record<string, string> }).annotations?.["argocd.argoproj.io/hook"] === "PreSync";
+  const hook = (o: BuiltObject) => (o.metadata as { annotations?: Record<string, string> }).annotations?.["argocd.argoproj.io/hook"] === "PreSync";
   const phases: Phase[] = [];
-  let applied = new Set<KubeObject>();
+  let applied = new Set<BuiltObject>();
   for (const line of block[1]!.split("\n").filter((l) => /^argocd app sync /.test(l))) {
     const resources = [...line.matchAll(/--resource\s+(\S+)/g)].map((m) => m[1]!);
     if (resources.length === 0) {
@@ -220,7 +221,7 @@ function argoPhases(doc: string, overlay: string, objects: KubeObject[]): Phase[
 
 describe("docs/argocd.md first install", () => {
   const doc = readFileSync(join(REPO_ROOT, "docs/argocd.md"), "utf8");
-  const objects = () => built("overlays/prod").objects as KubeObject[];
+  const objects = () => built("overlays/prod").objects as BuiltObject[];
 
   it("its commands leave nothing the hook or any pod needs for a later step", () => {
     const phases = argoPhases(doc, "overlays/prod", objects());
@@ -281,7 +282,7 @@ describe("what an init container waits for", () => {
 });
 
 describe("the URLs a pod reads", () => {
-  const services = (pod: KubeObject, r: ReturnType<typeof reader>) => podNeeds(pod, "shop", r).refs.filter((x) => x.kind === "Service").map((x) => `${x.name} ← ${x.from}`);
+  const services = (pod: BuiltObject, r: ReturnType<typeof reader>) => podNeeds(pod, "shop", r).refs.filter((x) => x.kind === "Service").map((x) => `${x.name} ← ${x.from}`);
   const b64 = (s: string) => Buffer.from(s).toString("base64");
 
   it("reads only the key an env valueFrom names, Secrets' data decoded, stringData and ConfigMap data as written", () => {
@@ -358,7 +359,7 @@ describe("what the install must provide", () => {
   });
 
   it("objects without a namespace land in the default namespace", () => {
-    const bare = (o: KubeObject): KubeObject => ({ ...o, metadata: { name: o.metadata.name } });
+    const bare = (o: BuiltObject): BuiltObject => ({ ...o, metadata: { name: o.metadata.name } });
     const pod = bare(app({ containers: [{ name: "app", env: [{ name: "API", value: "http://medusa.default.svc:9000" }] }] }));
     expect(checkFirstInstall([{ name: "1", objects: [pod] }], []).problems.map(formatFinding)).toEqual([
       'phase "1": Deployment/app: container app env API needs Service medusa, but nothing in the install provides it',

@@ -1,18 +1,11 @@
 /** The facts the day-2 commands read from an overlay (scripts/lib/overlay.ts), and the errors they stop on. */
 import { describe, expect, it } from "vitest";
-import {
-  buildOverlay,
-  namespaceOf,
-  providedSecrets,
-  provisionedSecretsOf,
-  pullSecretName,
-  referencedSecrets,
-  type KubeObject,
-} from "../../scripts/lib/overlay.ts";
+import { buildOverlay, namespaceOf, providedSecrets, provisionedSecretsOf, pullSecretName, referencedSecrets,  } from "../../scripts/lib/overlay.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { allBuilds } from "../support/builds.ts";
 import { parseAll } from "../support/tools.ts";
 
-const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: "v1", kind, metadata: { name }, ...extra });
+const obj = (kind: string, name: string, extra: Record<string, unknown> = {}): BuiltObject => ({ apiVersion: "v1", kind, metadata: { name }, ...extra });
 const pod = (name: string, spec: Record<string, unknown>) => obj("Deployment", name, { spec: { template: { spec: { containers: [{ name }], ...spec } } } });
 
 describe("buildOverlay", () => {

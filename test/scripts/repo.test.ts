@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { overlayDir, readText, REPO_ROOT } from "../../scripts/lib/repo.ts";
+import { REPO_ROOT } from "../../scripts/lib/repo-root.ts";
+import { overlayDir, readText } from "../../scripts/lib/repo.ts";
 import { REPO_ROOT as TEST_REPO_ROOT } from "../support/tools.ts";
 import { commandError } from "../support/command-error.ts";
 

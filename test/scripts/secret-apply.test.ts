@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { KubeObject } from "../../scripts/lib/overlay.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { REDACTED } from "../../scripts/lib/redact.ts";
 import { applyNamespace, applySecret, readSecret, requireNoShippedSecrets, secretData } from "../../scripts/lib/secret-apply.ts";
 import { UNREACHABLE_SERVER, useUnreachableCluster } from "../support/unreachable-cluster.ts";
@@ -84,7 +84,7 @@ describe("against a cluster kubectl cannot reach", () => {
 });
 
 describe("requireNoShippedSecrets", () => {
-  const obj = (kind: string, name: string): KubeObject => ({ apiVersion: "v1", kind, metadata: { name } });
+  const obj = (kind: string, name: string): BuiltObject => ({ apiVersion: "v1", kind, metadata: { name } });
   const names = ["medusa-secret", "storefront-secret"];
 
   it("names each Secret or ExternalSecret the overlay already provides", () => {

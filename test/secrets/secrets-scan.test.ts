@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { describeFindings, pathPattern, scan } from "../../scripts/lib/secrets-scan.ts";
 import { allBuilds, built } from "../support/builds.ts";
 import { fakeGithubToken, fakeStripeKey } from "../support/fake-credentials.ts";
-import { objectId, REPO_ROOT, type K8sObject } from "../support/tools.ts";
+import { objectId, REPO_ROOT } from "../support/tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 const CONFIG = join(REPO_ROOT, ".gitleaks.toml");
 const DEV_ONLY_LABEL = "ecom.ekenheim.dev/dev-only-credentials";
@@ -72,7 +73,7 @@ describe("secret scanner (gitleaks)", () => {
 });
 
 /** Secret objects with any data, by build target. */
-function plaintextSecrets(objects: K8sObject[]): K8sObject[] {
+function plaintextSecrets(objects: BuiltObject[]): BuiltObject[] {
   return objects.filter((o) => o.kind === "Secret" && Object.keys({ ...(o.data ?? {}), ...(o.stringData ?? {}) } as object).length > 0);
 }
 
@@ -86,7 +87,7 @@ describe("no build carries plaintext credentials", () => {
   }
 
   it("the check fails on a Secret with data", () => {
-    const leak = { apiVersion: "v1", kind: "Secret", metadata: { name: "x" }, data: { K: Buffer.from("v").toString("base64") } } as K8sObject;
+    const leak = { apiVersion: "v1", kind: "Secret", metadata: { name: "x" }, data: { K: Buffer.from("v").toString("base64") } } as BuiltObject;
     expect(plaintextSecrets([leak])).toHaveLength(1);
     expect(plaintextSecrets([{ ...leak, data: {} }])).toHaveLength(0);
   });

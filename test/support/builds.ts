@@ -1,7 +1,8 @@
 /** Test-side access to the builds made once by global-setup.ts. */
 import { inject } from "vitest";
 import type { BuildResults } from "./targets.ts";
-import { parseAll, type K8sObject } from "./tools.ts";
+import { parseAll } from "./tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 export { componentDirs, componentTarget, overlayDirs, REQUIRED_OVERLAYS } from "./targets.ts";
 
@@ -13,7 +14,7 @@ export function allBuilds(): BuildResults {
 
 export interface Built {
   text: string;
-  objects: K8sObject[];
+  objects: BuiltObject[];
 }
 
 const parsed = new Map<string, Built>();

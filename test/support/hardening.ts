@@ -5,7 +5,8 @@
  */
 import { containersOf, imageRepo, podSpec, workloads, type PodSpec } from "./k8s.ts";
 import { MEDUSA_IMAGE } from "./reference.ts";
-import { objectId, type K8sObject } from "./tools.ts";
+import { objectId } from "./tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 interface SecurityContext {
   runAsNonRoot?: boolean;
@@ -33,7 +34,7 @@ const writableRootAllowed = (workload: string, container: string) =>
   Object.entries(WRITABLE_ROOT).some(([name, c]) => (workload === name || workload.startsWith(`${name}-`)) && c === container);
 
 /** The restricted Pod Security Standard plus what this repo adds: no token, read-only root, bounded disk. */
-export function hardeningProblems(objects: K8sObject[]): string[] {
+export function hardeningProblems(objects: BuiltObject[]): string[] {
   return workloads(objects).flatMap((o) => {
     const id = objectId(o);
     const ps = podSpec(o);
@@ -88,7 +89,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
  * pod security context, volumes, pull secret, token setting, and its container's security context,
  * mounts and env sources; init containers are the server's or a listed subset of them, unchanged.
  */
-export function medusaDrift(objects: K8sObject[]): string[] {
+export function medusaDrift(objects: BuiltObject[]): string[] {
   const server = workloads(objects).find((o) => o.kind === "Deployment" && o.metadata.name === SERVER);
   if (!server) return [`no Deployment ${SERVER} to compare the medusa pods with`];
   const ref = podSpec(server);

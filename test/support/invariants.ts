@@ -25,7 +25,8 @@ import {
   type Container,
 } from "./k8s.ts";
 import { APP_IMAGE_PREFIX, APPS, INGRESS, MIGRATE_COMMAND, pullSecretFor, type ResourceRow } from "./reference.ts";
-import { objectId, type K8sObject } from "./tools.ts";
+import { objectId } from "./tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 export function expectResources(where: string, c: Container, row: ResourceRow): void {
   const r = c.resources ?? {};
@@ -45,10 +46,10 @@ export function expectResources(where: string, c: Container, row: ResourceRow): 
 }
 
 /** The migration Job, whatever prefix or suffix the overlay gave it. */
-export const migrationJobs = (objects: K8sObject[]): K8sObject[] => objects.filter(isMigrationJob);
+export const migrationJobs = (objects: BuiltObject[]): BuiltObject[] => objects.filter(isMigrationJob);
 
 export function registerCommonInvariants(target: string): void {
-  const objects = (): K8sObject[] => built(target).objects;
+  const objects = (): BuiltObject[] => built(target).objects;
 
   for (const app of Object.values(APPS)) {
     it(`${app.deployment}: Deployment, container, port ${app.port} and Service`, () => {

@@ -1,6 +1,7 @@
 /** Small readers over built objects, so assertions can say what is wrong instead of "undefined". */
 import { containersOf as sharedContainersOf, podReferences, podSpecOf } from "../../functions/src/shop-objects.ts";
-import { objectId, type K8sObject } from "./tools.ts";
+import { objectId } from "./tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 export interface Container {
   name: string;
@@ -35,31 +36,31 @@ export interface PodSpec {
   [k: string]: unknown;
 }
 
-export function ids(objects: K8sObject[]): string {
+export function ids(objects: BuiltObject[]): string {
   return objects.map(objectId).join("\n  ");
 }
 
-export function all(objects: K8sObject[], kind: string): K8sObject[] {
+export function all(objects: BuiltObject[], kind: string): BuiltObject[] {
   return objects.filter((o) => o.kind === kind);
 }
 
-export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+export function find(objects: BuiltObject[], kind: string, name: string): BuiltObject {
   const hit = objects.find((o) => o.kind === kind && o.metadata?.name === name);
   if (!hit) throw new Error(`expected a ${kind} named '${name}' in the build; it has:\n  ${ids(objects)}`);
   return hit;
 }
 
-export function maybeFind(objects: K8sObject[], kind: string, name: string): K8sObject | undefined {
+export function maybeFind(objects: BuiltObject[], kind: string, name: string): BuiltObject | undefined {
   return objects.find((o) => o.kind === kind && o.metadata?.name === name);
 }
 
-export function podSpec(o: K8sObject): PodSpec {
+export function podSpec(o: BuiltObject): PodSpec {
   const ps = podSpecOf(o)?.spec;
   if (!ps) throw new Error(`${objectId(o)} has no pod spec`);
   return ps as unknown as PodSpec;
 }
 
-export function workloads(objects: K8sObject[]): K8sObject[] {
+export function workloads(objects: BuiltObject[]): BuiltObject[] {
   return objects.filter((o) => podSpecOf(o) !== undefined);
 }
 
@@ -69,7 +70,7 @@ export interface Located {
   init: boolean;
 }
 
-export function containersOf(o: K8sObject): Located[] {
+export function containersOf(o: BuiltObject): Located[] {
   podSpec(o);
   return sharedContainersOf(o).map(({ container: c, init }) => ({
     where: `${objectId(o)} ${init ? "initContainer" : "container"} ${c.name}`,
@@ -78,7 +79,7 @@ export function containersOf(o: K8sObject): Located[] {
   }));
 }
 
-export function container(o: K8sObject, name: string): Container {
+export function container(o: BuiltObject, name: string): Container {
   const c = podSpec(o).containers.find((x) => x.name === name);
   if (!c) throw new Error(`${objectId(o)} has no container '${name}' (has: ${podSpec(o).containers.map((x) => x.name).join(", ")})`);
   return c;
@@ -124,7 +125,7 @@ export function commandLine(c: Container): string[] {
 }
 
 /** Every ConfigMap and Secret name a pod spec refers to (image pull secrets aside), with the field that names it. */
-export function podRefs(o: K8sObject): { configMaps: Map<string, string>; secrets: Map<string, string> } {
+export function podRefs(o: BuiltObject): { configMaps: Map<string, string>; secrets: Map<string, string> } {
   podSpec(o);
   const configMaps = new Map<string, string>();
   const secrets = new Map<string, string>();
@@ -140,7 +141,7 @@ export function podRefs(o: K8sObject): { configMaps: Map<string, string>; secret
  * the build named by envFrom (in order), then env values, which win. Keys of objects outside the
  * build (provisioned Secrets) are missing.
  */
-export function effectiveEnv(objects: K8sObject[], c: Container): Record<string, string> {
+export function effectiveEnv(objects: BuiltObject[], c: Container): Record<string, string> {
   const out: Record<string, string> = {};
   for (const ef of c.envFrom ?? []) {
     const cm = ef.configMapRef && maybeFind(objects, "ConfigMap", ef.configMapRef.name);
@@ -153,7 +154,7 @@ export function effectiveEnv(objects: K8sObject[], c: Container): Record<string,
 }
 
 /** Data of a ConfigMap, found by its name or, for generated ones, its name before the hash suffix. */
-export function configMapData(objects: K8sObject[], name: string): Record<string, string> {
+export function configMapData(objects: BuiltObject[], name: string): Record<string, string> {
   return (find(objects, "ConfigMap", name).data ?? {}) as Record<string, string>;
 }
 
@@ -162,18 +163,18 @@ export interface IngressRule {
   http?: { paths: Array<{ path?: string; pathType?: string; backend: { service?: { name: string; port: { number?: number; name?: string } } } }> };
 }
 
-export function ingressRules(ing: K8sObject): IngressRule[] {
+export function ingressRules(ing: BuiltObject): IngressRule[] {
   return ((ing.spec as { rules?: IngressRule[] } | undefined)?.rules ?? []) as IngressRule[];
 }
 
 /** Hosts whose `/` routes to the given Service. */
-export function hostsFor(ing: K8sObject, service: string): string[] {
+export function hostsFor(ing: BuiltObject, service: string): string[] {
   return ingressRules(ing)
     .filter((r) => r.http?.paths.some((p) => p.backend.service?.name === service))
     .map((r) => r.host ?? "");
 }
 
-export function tlsHosts(ing: K8sObject): string[] {
+export function tlsHosts(ing: BuiltObject): string[] {
   return ((ing.spec as { tls?: Array<{ hosts?: string[] }> } | undefined)?.tls ?? []).flatMap((t) => t.hosts ?? []);
 }
 

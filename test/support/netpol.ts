@@ -6,7 +6,7 @@
  * and the default-allow of pods no policy selects. Anything else in a policy throws: it is refused,
  * never guessed.
  */
-import type { K8sObject } from "./tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 export interface Endpoint {
   name: string;
@@ -66,7 +66,7 @@ const KNOWN_RULE = new Set(["from", "to", "ports"]);
 const KNOWN_PEER = new Set(["podSelector", "namespaceSelector", "ipBlock"]);
 
 /** The NetworkPolicies of a build, checked for fields this evaluator does not model. */
-export function policiesOf(objects: K8sObject[]): Policy[] {
+export function policiesOf(objects: BuiltObject[]): Policy[] {
   return objects
     .filter((o) => o.kind === "NetworkPolicy")
     .map((o) => {

@@ -9,7 +9,8 @@
  *    must be a field of the Go type, with the right JSON type. This is the "strict" half.
  */
 import * as k8s from "@kubernetes/client-node";
-import { objectId, type K8sObject } from "./tools.ts";
+import { objectId } from "./tools.ts";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 
 /**
  * Kinds that no built-in schema covers (CRDs). Each entry needs a reason; anything else without a schema
@@ -165,7 +166,7 @@ function strictWalk(value: unknown, type: string, format: string, path: string, 
  * kustomize wraps long base64 Secret values over several lines. Go's base64 decoder (what the API
  * server uses for []byte) skips CR/LF, the ajv "byte" format does not: strip them for ajv only.
  */
-function forAjv(obj: K8sObject): K8sObject {
+function forAjv(obj: BuiltObject): BuiltObject {
   if (obj.kind !== "Secret" || obj.apiVersion !== "v1" || typeName(obj.data) !== "object") return obj;
   const data = Object.fromEntries(
     Object.entries(obj.data as Record<string, unknown>).map(([k, v]) => [k, typeof v === "string" ? v.replace(/[\r\n]/g, "") : v]),
@@ -174,7 +175,7 @@ function forAjv(obj: K8sObject): K8sObject {
 }
 
 /** Returns every problem found; an empty list means the object is valid. */
-export async function validateObject(obj: K8sObject): Promise<string[]> {
+export async function validateObject(obj: BuiltObject): Promise<string[]> {
   if (typeName(obj) !== "object") return [`not an object: ${JSON.stringify(obj)}`];
   const id = objectId(obj);
   if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string") return [`${id}: apiVersion and kind must be strings`];
@@ -199,6 +200,6 @@ export async function validateObject(obj: K8sObject): Promise<string[]> {
   return problems.map((p) => `${id}: ${p.replace(/^\./, "")}`);
 }
 
-export async function validateAll(objects: K8sObject[]): Promise<string[]> {
+export async function validateAll(objects: BuiltObject[]): Promise<string[]> {
   return (await Promise.all(objects.map(validateObject))).flat();
 }

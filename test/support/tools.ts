@@ -1,21 +1,15 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
+import type { BuiltObject } from "../../scripts/lib/built-object.ts";
+import { REPO_ROOT } from "../../scripts/lib/repo-root.ts";
 import { goInstalledTool, onPath, SETUP_HINT } from "../../scripts/lib/find-tool.ts";
 import { toolVersion } from "../../scripts/lib/tool-versions.ts";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
-export interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
-  [k: string]: unknown;
-}
+export { REPO_ROOT };
 
 const INSTALL_HINT: Record<string, () => string> = {
   kustomize: () => `The standalone kustomize CLI ${toolVersion("KUSTOMIZE_VERSION")}: ${SETUP_HINT} (or set KUSTOMIZE=/path/to/kustomize).`,
@@ -104,20 +98,20 @@ export function kustomizeVersion(): string {
   return mod?.[1] ?? printed;
 }
 
-export function parseAll(yamlText: string, source = "yaml"): K8sObject[] {
-  const out: K8sObject[] = [];
+export function parseAll(yamlText: string, source = "yaml"): BuiltObject[] {
+  const out: BuiltObject[] = [];
   parseAllDocuments(yamlText).forEach((doc, i) => {
     if (!("errors" in doc)) throw new Error(`${source}: document ${i} is not a YAML document`);
     if (doc.errors.length > 0) throw new Error(`${source}: document ${i}: ${doc.errors.map((e) => e.message).join("; ")}`);
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) return;
     if (typeof value !== "object" || Array.isArray(value)) throw new Error(`${source}: document ${i} is not a mapping`);
-    out.push(value as K8sObject);
+    out.push(value as BuiltObject);
   });
   return out;
 }
 
-export function objectId(o: Pick<K8sObject, "apiVersion" | "kind" | "metadata">): string {
+export function objectId(o: Pick<BuiltObject, "apiVersion" | "kind" | "metadata">): string {
   const ns = o.metadata?.namespace ? `${o.metadata.namespace}/` : "";
   return `${o.apiVersion}/${o.kind} ${ns}${o.metadata?.name}`;
 }
