@@ -17,6 +17,14 @@ export interface OverlayView {
   nameSuffix: string;
 }
 
+// Only these kinds are read (plugin mode's view holds no others, shapes.ts checks these); every
+// other item passes through untouched. The two ConfigMaps the function writes are looked up by
+// name (built-edits.ts).
+export const READ_KINDS = new Set([
+  "Service", "Ingress", "ConfigMap", "Secret", "ExternalSecret", "PodDisruptionBudget", "NetworkPolicy",
+  "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob",
+]);
+
 /** One field of a node: findings about a patched field name the patch, not the object's file. */
 export class FieldOf {
   constructor(

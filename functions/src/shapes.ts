@@ -1,5 +1,5 @@
-import { READ_KINDS } from "./built-view.ts";
 import { type KubeObject, isPlainObject, refOf } from "./kube.ts";
+import { READ_KINDS } from "./overlay-view.ts";
 import { podSpecOf } from "./shop-objects.ts";
 import { type Result, error } from "./results.ts";
 
