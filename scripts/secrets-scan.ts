@@ -2,15 +2,19 @@
 // The secret guard the test suite runs: gitleaks over the working tree and the git history.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ScriptCode } from "./lib/codes.ts";
-import { describeFindings, scan } from "./lib/secrets-scan.ts";
+import { parseArgs } from "node:util";
+import { CommandError, main } from "./lib/command.ts";
 import { REPO_ROOT } from "./lib/repo-root.ts";
+import { describeFindings, scan } from "./lib/secrets-scan.ts";
 
-const config = join(REPO_ROOT, ".gitleaks.toml");
-const findings = [...scan(REPO_ROOT, "dir", config), ...(existsSync(join(REPO_ROOT, ".git")) ? scan(REPO_ROOT, "git", config) : [])];
-if (findings.length > 0) {
-  const code: ScriptCode = "secrets-found";
-  console.error(`error: ${code}: gitleaks: ${findings.length} finding(s), values redacted:\n  ${describeFindings(findings).join("\n  ")}`);
-  process.exit(1);
-}
-console.log("gitleaks: no secrets found in the working tree or the history");
+const USAGE = "usage: npm run secrets:scan";
+
+await main(() => {
+  parseArgs({ options: {}, allowPositionals: false });
+  const config = join(REPO_ROOT, ".gitleaks.toml");
+  const findings = [...scan(REPO_ROOT, "dir", config), ...(existsSync(join(REPO_ROOT, ".git")) ? scan(REPO_ROOT, "git", config) : [])];
+  if (findings.length > 0) {
+    throw new CommandError("secrets-found", `gitleaks: ${findings.length} finding(s), values redacted:\n  ${describeFindings(findings).join("\n  ")}`);
+  }
+  console.log("gitleaks: no secrets found in the working tree or the history");
+}, USAGE);

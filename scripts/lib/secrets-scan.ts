@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CommandError } from "./command.ts";
 import { goInstalledTool, SETUP_HINT } from "./find-tool.ts";
 
 export interface Finding {
@@ -15,7 +16,7 @@ export interface Finding {
 export function gitleaksBinary(): string {
   const found = goInstalledTool("gitleaks", "GITLEAKS");
   if ("path" in found) return found.path;
-  throw new Error(`gitleaks not found (${found.missing}); ${SETUP_HINT}, or set GITLEAKS=/path/to/gitleaks`);
+  throw new CommandError("tool-missing", `gitleaks not found (${found.missing}); ${SETUP_HINT}, or set GITLEAKS=/path/to/gitleaks`);
 }
 
 /** A gitleaks path regex matching exactly a `git ls-files --directory` entry (`dir/` covers what is under it). */
@@ -56,7 +57,7 @@ export function scan(root: string, mode: "dir" | "git", config: string): Finding
       [mode, ".", "--config", effective, "--redact", "--no-banner", "--log-level", "error", "--report-format", "json", "--report-path", "-", "--exit-code", "0"],
       { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
-    if (r.error || r.status !== 0) throw new Error(`gitleaks ${mode} failed (exit ${r.status}): ${r.error?.message ?? r.stderr}`);
+    if (r.error || r.status !== 0) throw new CommandError("internal", `gitleaks ${mode} failed (exit ${r.status}): ${r.error?.message ?? r.stderr}`);
     return JSON.parse(r.stdout || "[]") as Finding[];
   } finally {
     rmSync(dir, { recursive: true, force: true });

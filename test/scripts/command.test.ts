@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -94,5 +94,16 @@ describe("main", () => {
       throw new CommandError("usage", USAGE);
     });
     expect(out).toEqual({ errors: [`error: ${USAGE}`], exitCodes: [1] });
+  });
+});
+
+describe("every command", () => {
+  const commands = readdirSync(join(REPO_ROOT, "scripts")).filter((f) => f.endsWith(".ts"));
+
+  it.each(commands)("scripts/%s ends through main(), the one error path", (file) => {
+    const source = readFileSync(join(REPO_ROOT, "scripts", file), "utf8");
+    expect(source).toMatch(/^await main\(/m);
+    // An error line or exit code of its own would be a second format beside main()'s.
+    expect(source).not.toMatch(/console\.error\(\s*[`"']error:|process\.exit\(/);
   });
 });

@@ -41,6 +41,8 @@ const CASES: [string, string, string[], RegExp][] = [
   ["secrets:pull", "secrets-pull.ts", ["no-such-env"], /^error: (overlay-missing|credentials-invalid): /],
   ["dev:tls", "dev-tls.ts", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run dev:tls/],
   ["dev:tls", "dev-tls.ts", ["dev", "--namespace"], /^error: usage: Option '--namespace <value>' argument missing\nusage:/],
+  ["secrets:scan", "secrets-scan.ts", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run secrets:scan/],
+  ["secrets:scan", "secrets-scan.ts", [], /^error: tool-missing: gitleaks not found \(GITLEAKS=\/nonexistent\/gitleaks does not exist\)/],
 ];
 
 describe("user errors", () => {
@@ -49,7 +51,7 @@ describe("user errors", () => {
 
   for (const [command, script, args, message] of CASES) {
     it(`npm run ${command} -- ${args.join(" ")}`, () => {
-      const out = run(script, args, { GHCR_USERNAME: "octocat", GHCR_TOKEN: "x" });
+      const out = run(script, args, { GHCR_USERNAME: "octocat", GHCR_TOKEN: "x", GITLEAKS: "/nonexistent/gitleaks" });
       expect(out.status, out.stderr).toBe(1);
       expect(out.stderr).toMatch(message);
       expect(out.stderr).not.toMatch(/\n\s+at |node:internal|TypeError|ERR_[A-Z_]+|\^/);
