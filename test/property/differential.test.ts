@@ -7,7 +7,7 @@
  * and `kustomize build` of that tree must deploy exactly the values an
  * independent oracle derives from the same build. The only other acceptable
  * outcome is a clear refusal. FUZZ_RUNS sets the number of cases
- * (`npm run fuzz` runs a long one).
+ * (`npm run test:fuzz` runs a long one).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
