@@ -31,6 +31,13 @@ die() {
   exit 1
 }
 
+# --- git: the merge driver .gitattributes names for the mutation state, in a git checkout only ------
+# `true` leaves the current branch's file as the merge result; the next mutation run recomputes it.
+if command -v git >/dev/null 2>&1 && git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git -C "$REPO" config merge.mutation-state.name "keep one side of the mutation state; the next mutation run recomputes it"
+  git -C "$REPO" config merge.mutation-state.driver true
+fi
+
 # --- what the machine must bring ------------------------------------------------------------------
 command -v go >/dev/null 2>&1 || die "go not found on PATH. Install Go 1.22 or newer
     (Debian/Ubuntu: sudo apt-get install golang-go); it builds kustomize, gitleaks, kube-score, actionlint,
