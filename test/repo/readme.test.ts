@@ -1,4 +1,7 @@
-/** The README's overlays × components table says what the overlays really list. */
+/**
+ * The README's overlays × components table says what the overlays really list, and the README stays
+ * an overview: short, and free of timings, which go stale with every machine and change.
+ */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -45,4 +48,24 @@ describe("README: overlays and components", () => {
       expect([...listed(overlay)].sort()).toEqual([...components].sort());
     });
   }
+});
+
+/** Durations written as a number and a unit of time ("6 minutes", "40 s", "1.5s", "95 ms"). */
+const timings = (text: string) =>
+  [...text.matchAll(/(?<![\w.])\d+(?:[.,]\d+)*[\s-]?(?:ms|s|secs?|seconds?|mins?|minutes?|h|hours?)\b/gi)].map((m) => m[0]);
+
+describe("README: an overview", () => {
+  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+
+  it("is at most 10 KB", () => {
+    expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(10 * 1024);
+  });
+
+  it("names no timing", () => {
+    expect(timings(readme)).toEqual([]);
+  });
+
+  it("the timing check sees one in prose, and not in k8s or a version", () => {
+    expect(timings("took 6 minutes (40 s cached, 1.5s warm, 95 ms each, 2-min waits) on k8s v1.32")).toEqual(["6 minutes", "40 s", "1.5s", "95 ms", "2-min"]);
+  });
 });
