@@ -3,14 +3,14 @@ import { fileURLToPath } from "node:url";
 import { configDefaults, defineConfig } from "vitest/config";
 import { scratchParent } from "./test/support/scratch-dir.ts";
 
-// The Go tools the tests start hundreds of times (kustomize, kpt, kubectl, gitleaks, flux-build) each
-// live under a second in under 100 MB, so collecting garbage before 1 GiB only costs them CPU: a
-// third of a kustomize build's. Their output does not depend on it. Set here, in the process every
+// The Go tools the tests start hundreds of times (kustomize, kpt, kubectl, gitleaks, flux-build) are
+// short-lived and small, so collecting garbage before 1 GiB only costs them CPU. Their output does
+// not depend on it. Set here, in the process every
 // worker and every tool a test starts inherits; the test control plane's servers opt out.
 process.env.GOGC ??= "off";
 process.env.GOMEMLIMIT ??= "1GiB";
 // Hundreds of node children (render.mjs, the bundle, the day-2 commands) compile the same modules:
-// V8's code cache, kept under the ignored .cache/, saved the fixture runs a seventh of their CPU.
+// V8's code cache, kept under the ignored .cache/, spares the fixture runs that work.
 process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL("./.cache/node-compile-cache", import.meta.url));
 const scratch = scratchParent(process.env);
 if (scratch) process.env.TMPDIR = scratch;

@@ -114,7 +114,7 @@ if [ ! -x "$flux_build" ] || [ -n "$(find "$REPO/tools/flux-build" -type f -newe
   (cd "$REPO/tools/flux-build" && go build -o "$flux_build" .) || die "building tools/flux-build failed (output above)"
 fi
 
-# --- the test control plane (cold: about ten minutes; control-plane.sh reports progress) ----------
+# --- the test control plane (a cold build is long; control-plane.sh reports progress) -------------
 if [ -n "$control_plane" ]; then
   bash "$REPO/tools/control-plane/control-plane.sh" build
 fi

@@ -1,7 +1,7 @@
 /**
  * Where the tests put their scratch files: thousands of small files (repository copies, packages,
- * builds) that live for seconds. A RAM-backed /dev/shm spares them the disk's journal, which was a
- * tenth of the fast tier's CPU. It is used only when it has room and a script written there can
+ * builds) that live briefly. A RAM-backed /dev/shm spares them the disk's journal, which cost the
+ * fast tier a measurable share of its CPU. It is used only when it has room and a script written there can
  * run (the fixtures run a kpt shim from their scratch directory; containers often mount it
  * noexec), and never over a TMPDIR the user chose.
  */
