@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { answer, filesOf, fixturePackage, packageList } from "./package.ts";
+import { answer, filesOf, fixturePackage, packageList } from "../support/resource-lists.ts";
 
 const DERIVED = "overlays/prod/derived";
 const KUSTOMIZATION = `${DERIVED}/kustomization.yaml`;

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import type { KubeObject } from "../../src/kube.ts";
 import { composeOverlay } from "../../src/package-view.ts";
-import { kustomizeBuild, packageOf, withoutPaths } from "./package-files.ts";
+import { builtObjectsOf, packageOf, withoutPaths } from "../support/package-index.ts";
 
 const byId = (objects: KubeObject[]) => [...objects].sort((a, b) => `${a.kind}/${a.metadata?.name}`.localeCompare(`${b.kind}/${b.metadata?.name}`));
 
@@ -14,7 +14,7 @@ function expectSameAsKustomize(files: Record<string, string>, dir = "overlays/pr
   const { view, results, refusals } = composeOverlay(packageOf(files), dir);
   expect([...results, ...refusals]).toEqual([]);
   const composed = byId(withoutPaths(view!.objects));
-  expect(composed).toEqual(byId(kustomizeBuild(files, dir)));
+  expect(composed).toEqual(byId(builtObjectsOf(files, dir)));
   return composed;
 }
 
@@ -226,6 +226,6 @@ describe("composeOverlay fails where kustomize build fails", () => {
     };
     const { view, results } = composeOverlay(packageOf(files), "overlays/prod");
     expect([view, results.map((r) => r.tags.code)]).toEqual([undefined, [code]]);
-    expect(() => kustomizeBuild(files, "overlays/prod")).toThrow(kustomizeError);
+    expect(() => builtObjectsOf(files, "overlays/prod")).toThrow(kustomizeError);
   });
 });

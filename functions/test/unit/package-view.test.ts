@@ -3,7 +3,7 @@ import { PackageIndex, composeOverlay } from "../../src/package-view.ts";
 import { newItem } from "../../src/resource-list.ts";
 import { validateResources } from "../../src/resource-limits.ts";
 import { policy } from "./helpers.ts";
-import { itemsOf, packageOf } from "./package-files.ts";
+import { itemsOf, packageOf } from "../support/package-index.ts";
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment

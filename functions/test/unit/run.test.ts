@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { parse } from "yaml";
-import { FIXTURES, answer, buildOf, filesOf, fixturePackage, packageList } from "./package.ts";
+import { FIXTURES, answer, buildOf, filesOf, fixturePackage, packageList } from "../support/resource-lists.ts";
 
 const POLICY = "overlays/prod/policy/policy.yaml";
 const codes = (results: { tags: { code: string } }[]) => results.map((r) => r.tags.code);

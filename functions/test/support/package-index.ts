@@ -1,12 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { parseAllDocuments } from "yaml";
+/** A kpt package's files as the items and index package-view.ts reads, and what the real kustomize builds of them. */
 import type { KubeObject } from "../../src/kube.ts";
 import { PackageIndex } from "../../src/package-view.ts";
 import { type Item, newItem } from "../../src/resource-list.ts";
-import { tool } from "../../../test/support/tools.ts";
+import { parseAll } from "../../../test/support/tools.ts";
+import { buildOf } from "./resource-lists.ts";
 
 const PATH_ANNOTATION = "config.kubernetes.io/path";
 
@@ -39,17 +36,5 @@ export function withoutPaths(objects: readonly KubeObject[]): KubeObject[] {
   });
 }
 
-/** What the real `kustomize build` of `dir` emits for these files. */
-export function kustomizeBuild(files: Record<string, string>, dir: string): KubeObject[] {
-  const root = mkdtempSync(join(tmpdir(), "ecom-package-view-"));
-  try {
-    for (const [path, text] of Object.entries(files)) {
-      mkdirSync(dirname(join(root, path)), { recursive: true });
-      writeFileSync(join(root, path), text);
-    }
-    const out = execFileSync(tool("kustomize"), ["build", join(root, dir)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return parseAllDocuments(out).map((d) => d.toJS() as KubeObject);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
+/** What the real `kustomize build` of `dir` emits for these files, as objects. */
+export const builtObjectsOf = (files: Record<string, string>, dir: string): KubeObject[] => parseAll(buildOf(files, dir));

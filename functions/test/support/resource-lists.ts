@@ -1,3 +1,4 @@
+/** A package as the ResourceList kpt hands the function, and the function's answer to it: its output, results and files. */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
