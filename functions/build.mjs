@@ -1,5 +1,6 @@
 import { build } from "esbuild";
-import { chmodSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
 const dist = (name) => new URL(`./dist/${name}`, import.meta.url).pathname;
 const src = (name) => new URL(`./src/${name}`, import.meta.url).pathname;
@@ -8,26 +9,32 @@ const minNode = /^>=(\d+\.\d+\.\d+)$/.exec(JSON.parse(readFileSync(new URL("./pa
 if (!minNode) throw new Error("functions/package.json: engines.node must read >=MAJOR.MINOR.PATCH");
 const shared = { platform: "node", format: "esm", legalComments: "none", logLevel: "warning" };
 
-// The core: one self-contained module. The container image, the exec plugin and npm run render's judge
-// all load it with plain `node`.
+// The core: one self-contained CommonJS script, which the executable compiles with V8's code cache
+// (src/code-cache.ts). Those who import it in-process (npm run render) get it through
+// dist/ecom-fn-core.mjs, a module of a few lines that requires it: one bundle, whoever runs it.
 await build({
   ...shared,
   bundle: true,
   entryPoints: [src("main.ts")],
-  outfile: dist("ecom-fn-core.mjs"),
+  outfile: dist("ecom-fn-core.cjs"),
+  format: "cjs",
   target: `node${minNode}`,
   minifySyntax: true,
   minifyWhitespace: true,
   // Identifiers too: the bundle stays small with two YAML readers in it.
   minifyIdentifiers: true,
-  // yaml ships CommonJS that requires node builtins; an ES module bundle needs a real `require` for them.
-  banner: { js: 'import { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);' },
 });
+const exported = Object.keys(createRequire(import.meta.url)(dist("ecom-fn-core.cjs")));
+writeFileSync(
+  dist("ecom-fn-core.mjs"),
+  `import { createRequire } from "node:module";\nexport const { ${exported.join(", ")} } = createRequire(import.meta.url)("./ecom-fn-core.cjs");\n`,
+);
 
-// The executable: built for runtimes far older than the core's (any that has dynamic import), so
+// The executable: built for runtimes far older than the core's (any that reads ES modules), so
 // that one too old for the core still reads it and says which version it needs.
 await build({
   ...shared,
+  bundle: true,
   entryPoints: [src("cli.ts")],
   outfile: dist("ecom-fn.mjs"),
   target: "node14",
@@ -35,4 +42,4 @@ await build({
   banner: { js: "#!/usr/bin/env node" },
 });
 chmodSync(dist("ecom-fn.mjs"), 0o755);
-for (const name of ["ecom-fn.mjs", "ecom-fn-core.mjs"]) console.log(`functions/dist/${name}: ${(statSync(dist(name)).size / 1024).toFixed(1)} KiB`);
+for (const name of ["ecom-fn.mjs", "ecom-fn-core.cjs", "ecom-fn-core.mjs"]) console.log(`functions/dist/${name}: ${(statSync(dist(name)).size / 1024).toFixed(1)} KiB`);

@@ -4,7 +4,9 @@
  * before it loads the core: a Node.js too old to parse or run the core must stop the build with a
  * message, never print nothing and exit 0, which `kubectl apply --prune` would read as "delete the shop".
  */
-import module from "node:module";
+import * as os from "node:os";
+import * as url from "node:url";
+import { cacheFile, loadCore } from "./code-cache.ts";
 import type { respond } from "./run.ts";
 
 declare const MIN_NODE: string;
@@ -24,8 +26,6 @@ if (olderThan(process.versions.node, MIN_NODE)) {
   process.stderr.write(`ecom-fn: needs Node.js ${MIN_NODE} or later, but the node on PATH (${process.execPath}) is ${process.version}; install a newer Node.js or put one first on PATH\n`);
   process.exitCode = 1;
 } else {
-  // Node.js 22.1 and later keep compiled code between runs: kustomize starts the plugin once per build.
-  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   // stdin is read as a stream: a synchronous read of a pipe its writer left non-blocking fails with
   // EAGAIN (seen under kpt with Node.js 20).
   const input = new Promise<string>((done, fail) => {
@@ -34,13 +34,19 @@ if (olderThan(process.versions.node, MIN_NODE)) {
     process.stdin.on("end", () => done(Buffer.concat(chunks).toString("utf8")));
     process.stdin.on("error", fail);
   });
-  Promise.all([import(new URL("./ecom-fn-core.mjs", import.meta.url).href), input]).then(
-    ([core, text]: [{ respond: typeof respond }, string]) => {
-      process.exitCode = core.respond(() => text, process.stdout, process.stderr);
-    },
-    (err: Error) => {
-      process.stderr.write(`ecom-fn: cannot run: ${err.message}\n`);
-      process.exitCode = 1;
-    },
-  );
+  const cannotRun = (err: Error) => {
+    process.stderr.write(`ecom-fn: cannot run: ${err.message}\n`);
+    process.exitCode = 1;
+  };
+  input.then((text) => {
+    let loaded: ReturnType<typeof loadCore<{ respond: typeof respond }>>;
+    try {
+      loaded = loadCore(url.fileURLToPath(new URL("./ecom-fn-core.cjs", import.meta.url)), cacheFile(process.env, os.homedir, process.version, process.arch));
+    } catch (err) {
+      cannotRun(err as Error);
+      return;
+    }
+    process.exitCode = loaded.core.respond(() => text, process.stdout, process.stderr);
+    loaded.save();
+  }, cannotRun);
 }
