@@ -12,7 +12,7 @@ export const SCRIPT_CODES = [
   "tls-none", "openssl-failed", "secrets-found",
   "cutover-not-ready", "cutover-conflict", "cutover-schema",
   "image-unpublished", "registry-failed", "image-tags-differ", "overlay-unpinned", "render-drift",
-  "doctor-failed",
+  "doctor-failed", "smoke-failed",
   "render-disagrees", "render-build-failed", "internal",
 ] as const;
 
