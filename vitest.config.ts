@@ -9,7 +9,7 @@ import { scratchParent } from "./test/support/scratch-dir.ts";
 // worker and every tool a test starts inherits; the test control plane's servers opt out.
 process.env.GOGC ??= "off";
 process.env.GOMEMLIMIT ??= "1GiB";
-// Hundreds of node children (render.mjs, the bundle, the day-2 commands) compile the same modules:
+// Hundreds of node children (render, the bundle, the day-2 commands) compile the same modules:
 // V8's code cache, kept under the ignored .cache/, spares the fixture runs that work.
 process.env.NODE_COMPILE_CACHE ??= fileURLToPath(new URL("./.cache/node-compile-cache", import.meta.url));
 const scratch = scratchParent(process.env);

@@ -1,5 +1,5 @@
 // npm run rerender -- [--push <branch>]
-// Renders the checkout (scripts/render.mjs, as `npm run render`) and, when that changed files,
+// Renders the checkout (scripts/render.ts, as `npm run render`) and, when that changed files,
 // commits exactly those and pushes them to <branch>; without --push, or when the push fails,
 // exits 1 with the drift. .github/workflows/rerender-bot-prs.yml runs it on bot pull requests;
 // the commit's author comes from git's configuration or GIT_AUTHOR_*/GIT_COMMITTER_* variables.
@@ -33,7 +33,7 @@ await main(() => {
   if (problem) throw new CommandError("usage", `--push ${problem}\n${USAGE}`);
 
   const before = dirtyFiles();
-  const render = spawnSync(process.execPath, [join(REPO_ROOT, "scripts", "render.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
+  const render = spawnSync(process.execPath, [join(REPO_ROOT, "scripts", "render.ts")], { cwd: REPO_ROOT, stdio: "inherit" });
   if (render.status !== 0) throw new CommandError("render-failed", "npm run render failed (its messages are above); nothing was committed");
   const files = renderedChanges(before, dirtyFiles());
   if (files.length === 0) {

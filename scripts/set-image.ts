@@ -50,7 +50,7 @@ await main(() => {
 
   const before = snapshot();
   writeFileSync(file, edit.text);
-  const render = spawnSync(process.execPath, [join(REPO_ROOT, "scripts", "render.mjs")], { cwd: REPO_ROOT, stdio: "inherit" });
+  const render = spawnSync(process.execPath, [join(REPO_ROOT, "scripts", "render.ts")], { cwd: REPO_ROOT, stdio: "inherit" });
   if (render.status !== 0) {
     writeFileSync(file, original);
     throw new CommandError("render-failed", `render failed; ${relative(REPO_ROOT, file)} is back to ${edit.previous}`);

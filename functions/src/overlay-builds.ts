@@ -1,3 +1,4 @@
+import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { parseAllDocuments } from "yaml";
 import { type KubeObject, isPlainObject } from "./kube.ts";
 import { type Result, error } from "./results.ts";
@@ -18,16 +19,25 @@ export function parseOverlayBuilds(fc: any): { builds: Map<string, KubeObject[]>
   for (const [overlay, text] of Object.entries(fc.builds)) {
     const field = `builds.${overlay}`;
     if (typeof text !== "string") return { results: [error("builds-invalid", `${BUILDS_KIND}: must be the text of a kustomize build`, { field })] };
-    const objects: KubeObject[] = [];
-    for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) return { results: [error("builds-invalid", `${BUILDS_KIND}: not YAML: ${doc.errors[0]!.message.split("\n")[0]}`, { field })] };
-      const o = doc.toJS();
-      // An empty document (between two `---`, or only comments) reads as null.
-      if (o === null) continue;
-      if (!isPlainObject(o)) return { results: [error("builds-invalid", `${BUILDS_KIND}: a document is not an object`, { field })] };
-      objects.push(o as KubeObject);
-    }
-    builds.set(overlay, objects);
+    const docs = documentsOf(text);
+    if ("problem" in docs) return { results: [error("builds-invalid", `${BUILDS_KIND}: not YAML: ${docs.problem}`, { field })] };
+    // An empty document (between two `---`, or only comments) reads as null.
+    const objects = docs.filter((o) => o !== null && o !== undefined);
+    if (!objects.every(isPlainObject)) return { results: [error("builds-invalid", `${BUILDS_KIND}: a document is not an object`, { field })] };
+    builds.set(overlay, objects as KubeObject[]);
   }
   return { builds };
+}
+
+/**
+ * A build's documents, read by js-yaml (several times faster on a whole build); what it refuses is
+ * read again by `yaml`, whose first message line is the one reported.
+ */
+function documentsOf(text: string): unknown[] | { problem: string } {
+  try {
+    return loadAll(text, null, { schema: CORE_SCHEMA });
+  } catch {
+    const bad = parseAllDocuments(text).find((doc) => doc.errors.length);
+    return bad ? { problem: bad.errors[0]!.message.split("\n")[0]! } : parseAllDocuments(text).map((doc) => doc.toJS());
+  }
 }

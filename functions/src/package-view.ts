@@ -129,8 +129,8 @@ class Composer {
     const target = posix.normalize(posix.join(dir, entry));
     const docs = this.index.byPath.get(target);
     if (docs) {
-      for (const item of docs) {
-        const o = this.own(structuredClone(item.object()), target);
+      for (const o of expandLists(docs.map((item) => structuredClone(item.object())))) {
+        this.own(o, target);
         this.originalNames.set(o, o.metadata?.name ?? "");
         out.objects.push(o);
       }
@@ -297,6 +297,20 @@ class Composer {
 }
 
 const list = (v: unknown): any[] => (Array.isArray(v) ? v : []);
+
+/**
+ * As kustomize reads a resource file: an object whose kind ends in `List` stands for its `items`,
+ * which follow the file's other objects (nested lists too); a list without items adds nothing.
+ */
+function expandLists(objects: KubeObject[]): KubeObject[] {
+  const out: KubeObject[] = [];
+  const queue = [...objects];
+  for (let o = queue.shift(); o; o = queue.shift()) {
+    if (typeof o.kind === "string" && o.kind.endsWith("List")) queue.push(...list((o as any).items).filter(isPlainObject));
+    else out.push(o);
+  }
+  return out;
+}
 
 const groupVersion = (apiVersion: string): [string, string] => {
   const slash = apiVersion.indexOf("/");

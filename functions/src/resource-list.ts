@@ -1,5 +1,5 @@
 import { CORE_SCHEMA, load } from "js-yaml";
-import { Document, parseDocument, stringify } from "yaml";
+import { Document, parseAllDocuments, parseDocument, stringify } from "yaml";
 import { isPlainObject } from "./kube.ts";
 import type { Result } from "./results.ts";
 
@@ -170,6 +170,49 @@ function makeItem(source: string, verbatim: string | undefined, index: number): 
 export function editable(item: Item): Document {
   if (!item.edited) item.edited = parseDocument(item.source);
   return item.edited;
+}
+
+/**
+ * The items of one package file, as kpt would hand them over: one per document that holds an object,
+ * each knowing its file. `npm run render` reads only the files its overlays name, so a data file of a
+ * generator (YAML or JSON that is no object) is never an item. A file that is not YAML is named.
+ */
+export function fileItems(text: string, path: string): Item[] {
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
+  // One document and no aliases: the fast reader alone decides, as for every item of a ResourceList.
+  const sources = /^(---|\.\.\.)/m.test(src) ? documentSources(src, path) : [src];
+  return sources.flatMap((source, i) => {
+    let data: unknown;
+    try {
+      data = dataOf(source, i);
+    } catch (e) {
+      throw new ResourceListError(`${path}: ${(e as Error).message.replace(/^item \d+ /, "")}`);
+    }
+    return isPlainObject(data) ? [{ ...makeItem(source, undefined, i), path }] : [];
+  });
+}
+
+function documentSources(src: string, path: string): string[] {
+  return parseAllDocuments(src, READ_OPTIONS).flatMap((doc) => {
+    if (doc.errors.length) throw new ResourceListError(`${path}: is not valid YAML: ${firstLine(doc.errors[0]!.message)}`);
+    const [start, , end] = doc.range;
+    return doc.contents === null ? [] : [src.slice(start, end)];
+  });
+}
+
+/** The text kpt would write for an item: an edited one from its document, path annotations dropped. */
+export function fileText(item: Item): string {
+  if (!item.edited) return item.source;
+  const doc = item.edited.clone();
+  // Only a file the function created carries them: kpt drops them when it writes.
+  if (doc.hasIn(["metadata", "annotations", PATH_ANNOTATIONS[0]])) {
+    for (const key of PATH_ANNOTATIONS) doc.deleteIn(["metadata", "annotations", key]);
+    for (const path of [["metadata", "annotations"], ["metadata"]]) {
+      if ((doc.getIn(path) as { items: unknown[] }).items.length === 0) doc.deleteIn(path);
+    }
+  }
+  // kpt writes sequences unindented, the form the derived files are committed in.
+  return doc.toString({ lineWidth: 0, indentSeq: false });
 }
 
 export function newItem(source: string): Item {

@@ -5,21 +5,20 @@
  */
 import { spawnSync } from "node:child_process";
 import {
-  chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
+  cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test, type ExpectStatic } from "vitest";
 import { parse, stringify } from "yaml";
 import { BUNDLE, runCommandAsync, type Outcome } from "../../test/support/repo-copy.ts";
-import { tool } from "../../test/support/tools.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(HERE, "..", "..");
 const FIXTURES = join(HERE, "fixtures");
 const SHARED_PACKAGE = join(FIXTURES, "_package");
-const RENDER = join(REPO, "scripts", "render.mjs");
+const RENDER = join(REPO, "scripts", "render.ts");
 const UPDATE = process.env.UPDATE_FIXTURES === "1";
 
 interface ScenarioConfig {
@@ -46,10 +45,9 @@ const pluginScenarios = scenarios.filter((s) => existsSync(join(FIXTURES, s, "in
 const packageScenarios = scenarios.filter((s) => !pluginScenarios.includes(s));
 
 let work: string;
-let shimDir: string;
 
 beforeAll(() => {
-  // The bundle targets Node 24 and render.mjs hands kpt this very binary.
+  // The bundle targets Node 24, and render runs it in its own process.
   const major = Number(process.versions.node.split(".")[0]);
   if (major < 24) throw new Error(`fixtures need Node >= 24, running ${process.version}: run vitest through npx so the repo's node is used`);
   if (!existsSync(BUNDLE)) throw new Error("functions/dist/ecom-fn.mjs is missing: run `npm run build` first");
@@ -60,14 +58,6 @@ beforeAll(() => {
   if (newer.length) throw new Error(`functions/dist/ecom-fn.mjs is older than ${newer.join(", ")}: run \`npm run build\``);
 
   work = mkdtempSync(join(tmpdir(), "ecom-fn-fixtures-"));
-  // render.mjs takes no flags, so a `kpt` ahead of the real one on PATH adds --results-dir to `fn eval`:
-  // the scenario still runs through the real script and the real kpt.
-  const kpt = tool("kpt");
-  shimDir = join(work, "bin");
-  mkdirSync(shimDir);
-  // Only `fn eval` takes it; render.mjs also lists the package with `fn source`.
-  writeFileSync(join(shimDir, "kpt"), `#!/bin/sh\n[ "$2" = eval ] && exec "${kpt}" "$@" --results-dir "$ECOM_FIXTURE_RESULTS_DIR"\nexec "${kpt}" "$@"\n`);
-  chmodSync(join(shimDir, "kpt"), 0o755);
 });
 
 afterAll(() => {
@@ -83,7 +73,7 @@ test("the fixture set is complete", () => {
 });
 
 // Each scenario waits on kpt, kustomize and node children most of the time, so they run side by side.
-describe.concurrent("package mode: kpt fn eval over a package, via scripts/render.mjs", () => {
+describe.concurrent("package mode: the package's files through scripts/render.ts", () => {
   test.for(packageScenarios)("%s", async (scenario, { expect }) => {
     const dir = join(FIXTURES, scenario);
     const config = readConfig(dir, expect);
@@ -171,21 +161,16 @@ function preparePackage(scenario: string, config: ScenarioConfig): string {
 }
 
 async function render(pkg: string, run: string, expect: ExpectStatic): Promise<{ exitCode: number; results: NormalizedResult[]; output: string }> {
-  const resultsDir = join(work, `${relative(work, pkg)}.${run}.results`);
-  mkdirSync(resultsDir);
-  const proc = await runCommandAsync(process.execPath, [RENDER, pkg], {
-    env: { ...process.env, PATH: `${shimDir}${delimiter}${process.env.PATH}`, ECOM_FIXTURE_RESULTS_DIR: resultsDir },
-  });
+  const file = join(work, `${relative(work, pkg)}.${run}.results.yaml`);
+  const proc = await runCommandAsync(process.execPath, [RENDER, pkg, "--results", file]);
   const output = `${proc.stdout}${proc.stderr}`;
-  const file = join(resultsDir, "results.yaml");
-  if (!existsSync(file)) throw new Error(`kpt wrote no results.yaml (exit ${proc.status}):\n${output}`);
+  if (!existsSync(file)) throw new Error(`render wrote no results (exit ${proc.status}):\n${output}`);
   const list = parse(readFileSync(file, "utf8"));
-  expect(list.exitCode, "kpt's recorded exit code and the process's agree").toBe(proc.status);
-  const results = (list.items ?? []).flatMap((fn: any) => fn.results ?? []).map(normalize);
-  return { exitCode: proc.status, results, output };
+  expect(list.exitCode, "the recorded exit code and the process's agree").toBe(proc.status);
+  return { exitCode: proc.status, results: (list.results ?? []).map(normalize), output };
 }
 
-/** Only what a finding means; kpt's bookkeeping (exec string, stderr copy) stays out of the fixtures. */
+/** Only what a finding means: its code stays out of the fixtures, which predate it. */
 function normalize(r: any): NormalizedResult {
   const out: NormalizedResult = { message: r.message, severity: r.severity };
   if (r.resourceRef) out.resourceRef = r.resourceRef;

@@ -13,7 +13,8 @@ export const SCRIPT_CODES = [
   "cutover-not-ready", "cutover-conflict", "cutover-schema",
   "image-unpublished", "registry-failed", "image-tags-differ", "overlay-unpinned", "render-drift",
   "doctor-failed", "smoke-failed",
-  "render-disagrees", "render-build-failed", "internal",
+  "render-disagrees", "render-build-failed", "render-no-overlay", "render-policy-missing", "render-policy-misplaced",
+  "render-input", "render-link", "internal",
 ] as const;
 
 export type ScriptCode = (typeof SCRIPT_CODES)[number];

@@ -20,9 +20,12 @@ export async function main(fn: () => Promise<void> | void, usage: string): Promi
   try {
     await fn();
   } catch (err) {
-    const { code, message } = describeError(err, usage);
-    // A bare usage line already starts with its code.
-    console.error(`error: ${message.startsWith(`${code}: `) ? message : `${code}: ${message}`}`);
+    // A command that checks several things at once (render: every overlay) reports each it refused.
+    for (const one of err instanceof AggregateError ? err.errors : [err]) {
+      const { code, message } = describeError(one, usage);
+      // A bare usage line already starts with its code.
+      console.error(`error: ${message.startsWith(`${code}: `) ? message : `${code}: ${message}`}`);
+    }
     process.exit(1);
   }
 }

@@ -5,9 +5,9 @@
  * it would change, and any finding, means the function's own composition of
  * the overlay disagreed with kustomize, and the render must not stand.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { parse, parseAllDocuments } from "yaml";
+import { CORE_SCHEMA, load, loadAll } from "js-yaml";
 
 export interface Disagreement {
   overlay: string;
@@ -16,75 +16,57 @@ export interface Disagreement {
   message: string;
 }
 
-interface Outcome {
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-}
+export type Build = { text: string } | { problem: string };
 
-function exec(bin: string, args: string[]): Outcome {
-  const out = spawnSync(bin, args, { encoding: "utf8", maxBuffer: 1 << 30 });
-  if (out.error) return { ok: false, stdout: "", stderr: `cannot run ${bin}: ${out.error.message}` };
-  return { ok: out.status === 0, stdout: out.stdout, stderr: out.stderr };
-}
-
-/** Each overlay the function renders: the directory two levels above a DeployPolicy's file, with the policy. */
-export function policiesOf(kpt: string, root: string): { overlay: string; policy: unknown }[] | string {
-  const src = exec(kpt, ["fn", "source", root]);
-  if (!src.ok) return `kpt fn source failed: ${src.stderr.trim()}`;
-  // kpt lists every item, each with metadata and the annotations that say where it was read from.
-  const list = parse(src.stdout) as { items: any[] };
-  return list.items
-    .filter((i) => i.kind === "DeployPolicy")
-    .map((i) => {
-      const annotations: Record<string, string> = i.metadata.annotations;
-      const path = annotations["internal.config.kubernetes.io/path"]!;
-      const { annotations: _a, ...metadata } = i.metadata;
-      const kept = Object.fromEntries(Object.entries(annotations).filter(([k]) => !k.includes("config.kubernetes.io/")));
-      const policy = { ...i, metadata: Object.keys(kept).length ? { ...metadata, annotations: kept } : metadata };
-      return { overlay: path.split("/").slice(0, -2).join("/"), policy };
+/** `kustomize build` of one overlay: its text, or why it failed. Builds of several overlays run side by side. */
+export function buildOverlay(kustomize: string, root: string, overlay: string): Promise<Build> {
+  return new Promise((done) => {
+    const child = spawn(kustomize, ["build", join(root, overlay)], { stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    child.on("error", (e) => done({ problem: `cannot run ${kustomize}: ${e.message}` }));
+    child.on("close", (status) => {
+      if (status === 0) done({ text: Buffer.concat(out).toString("utf8") });
+      else done({ problem: `\`kustomize build ${overlay}\` fails: ${Buffer.concat(err).toString("utf8").trim()}` });
     });
-}
-
-/** `kustomize build` of one overlay: its text, or why it failed. */
-export function buildOverlay(kustomize: string, root: string, overlay: string): { text: string } | { problem: string } {
-  const built = exec(kustomize, ["build", join(root, overlay)]);
-  return built.ok ? { text: built.stdout } : { problem: `\`kustomize build ${overlay}\` fails: ${built.stderr.trim()}` };
+  });
 }
 
 /** The function's config for a package render: every overlay's real build, for what its composition does not model. */
-export function overlayBuildsConfig(builds: Record<string, string>): string {
-  return JSON.stringify({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds });
+export function overlayBuildsConfig(builds: Record<string, string>): object {
+  return { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds };
 }
 
 /** The function's `respond` (functions/src/run.ts), as the bundle exports it: one run, input in, answer out. */
 export type Respond = (readInput: () => string, stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown }) => number;
 
 /**
- * Runs the function over one overlay's `kustomize build` with the overlay's policy: `build` when the
- * caller has the build of exactly these files already, else a new one. The function runs in this
- * process (`respond`, imported from the bundle), as it would read the same ResourceList on stdin.
+ * Runs the function over one overlay's `kustomize build` with the overlay's policy, in this process
+ * (`respond`, imported from the bundle), as it would read the same ResourceList on stdin.
  */
-export function judgeOverlay(
-  tools: { kustomize: string; respond: Respond }, root: string, overlay: string, policy: unknown, build?: string,
-): Disagreement[] {
+export function judgeOverlay(respond: Respond, overlay: string, policy: unknown, built: Build): Disagreement[] {
   const at = (message: string, code = "render-disagrees"): Disagreement => ({ overlay, code, message });
-  const built = build === undefined ? buildOverlay(tools.kustomize, root, overlay) : { text: build };
   if ("problem" in built) return [at(`after the render, ${built.problem}`, "render-build-failed")];
   // kustomize prints one document per object, never an empty one.
-  const items = parseAllDocuments(built.text).map((d) => d.toJS());
-  const input = JSON.stringify({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items, functionConfig: policy });
+  const items = loadAll(built.text, null, { schema: CORE_SCHEMA });
+  // In the block layout kustomize itself sends, which the function reads item by item with its fast reader.
+  const entries = built.text.split(/^---\n/m).filter((doc) => doc.trim()).map((doc) =>
+    doc.trimEnd().split("\n").map((line, i) => (i === 0 ? `- ${line}` : line && `  ${line}`)).join("\n"));
+  const input = ["apiVersion: config.kubernetes.io/v1", "kind: ResourceList", "items:", ...entries, `functionConfig: ${JSON.stringify(policy)}`, ""].join("\n");
   let stdout = "";
   let stderr = "";
   let status: number;
   try {
-    status = tools.respond(() => input, { write: (text) => (stdout += text) }, { write: (text) => (stderr += text) });
+    status = respond(() => input, { write: (text) => (stdout += text) }, { write: (text) => (stderr += text) });
   } catch (err) {
     return [at(`the function failed over \`kustomize build ${overlay}\`: ${err instanceof Error ? err.message : String(err)}`, "internal")];
   }
   let output: { items?: any[]; results?: any[] };
   try {
-    output = parse(stdout) ?? {};
+    // A function that failed before it wrote anything printed nothing at all.
+    output = stdout === "" ? {} : (load(stdout, { schema: CORE_SCHEMA }) as typeof output) ?? {};
   } catch {
     return [at(`the function over \`kustomize build ${overlay}\` printed no ResourceList: ${stderr.trim()}`, "internal")];
   }

@@ -222,10 +222,10 @@ describe("variable hosts (overlays/home-ops)", () => {
         cpSync(resolve(REPO_ROOT, entry), join(tmp, entry), { recursive: true });
       }
       const render = () => {
-        const r = spawnSync(process.execPath, [resolve(REPO_ROOT, "scripts/render.mjs"), tmp], { encoding: "utf8" });
+        const r = spawnSync(process.execPath, [resolve(REPO_ROOT, "scripts/render.ts"), tmp], { encoding: "utf8" });
         expect(r.status, `render failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
       };
-      // kpt reformats whatever it reads: a committed file it would change is a render that dirties git.
+      // A committed file render would change is a render that dirties git.
       render();
       const changed = PACKAGE_ENTRIES.flatMap((entry) => filesUnder(tmp, entry)).filter(
         (f) => readFileSync(join(tmp, f), "utf8") !== readFileSync(resolve(REPO_ROOT, f), "utf8"),

@@ -1,7 +1,6 @@
 /**
- * The judge of `npm run render` (scripts/lib/render-check.ts) in the test process: the real kpt
- * lists the overlays, the real kustomize builds them and the function, bundled from its sources,
- * runs over each build. What it reports is what `npm run render` prints before writing nothing.
+ * The judge of `npm run render` (scripts/lib/render-check.ts) in the test process: the real
+ * kustomize builds the overlays and the function, bundled from its sources, runs over each build. What it reports is what `npm run render` prints before writing nothing.
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildOverlay, judgeOverlay, overlayBuildsConfig, policiesOf, type Respond } from "../../scripts/lib/render-check.ts";
+import { buildOverlay, judgeOverlay, overlayBuildsConfig, type Respond } from "../../scripts/lib/render-check.ts";
 import { built } from "../support/builds.ts";
 import { REPO_ROOT, tool } from "../support/tools.ts";
 
@@ -61,43 +60,18 @@ function shopWith(edits: [string, RegExp, string][]): string {
 const tiny = () => tree({ "overlays/tiny/kustomization.yaml": "resources:\n  - configmap.yaml\n", "overlays/tiny/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n" });
 const policy = (spec: Record<string, unknown>) => ({ apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", metadata: { name: "tiny" }, spec });
 const prodPolicy = (root: string) => parse(readFileSync(join(root, "overlays/prod/policy/policy.yaml"), "utf8"));
-const tools = () => ({ kustomize: tool("kustomize"), respond });
+/** The judge over a new build of the overlay, as `npm run render` runs it. */
+const judge = async (root: string, overlay: string, policyObject: unknown, fn: Respond = respond) =>
+  judgeOverlay(fn, overlay, policyObject, await buildOverlay(tool("kustomize"), root, overlay));
 const DISAGREES = "its own composition of the overlay differs from kustomize's (a feature it does not model); the value kustomize deploys decides";
 
-describe("policiesOf", () => {
-  const policyFile = (name: string, metadata = "") =>
-    `apiVersion: fn.ecom.ekenheim.dev/v1alpha1\nkind: DeployPolicy\nmetadata:\n  name: ${name}\n${metadata}spec:\n  maxReplicas: 3\n`;
-
-  it("gives each DeployPolicy's overlay (two levels above its file) and the policy without kpt's bookkeeping annotations", () => {
-    const root = tree({
-      "overlays/a/policy/policy.yaml": policyFile("a", "  annotations:\n    team: shop\n"),
-      "deep/overlays/b/policy/policy.yaml": policyFile("b"),
-      "overlays/a/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
-    });
-    const found = policiesOf(tool("kpt"), root);
-    expect(typeof found === "string" ? found : [...found].sort((x, y) => x.overlay.localeCompare(y.overlay))).toEqual([
-      { overlay: "deep/overlays/b", policy: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", metadata: { name: "b" }, spec: { maxReplicas: 3 } } },
-      {
-        overlay: "overlays/a",
-        policy: { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "DeployPolicy", metadata: { name: "a", annotations: { team: "shop" } }, spec: { maxReplicas: 3 } },
-      },
-    ]);
-  });
-
-  it("says why kpt could not read the package", () => {
-    const missing = join(scratch, "no-such-package");
-    expect(policiesOf(tool("kpt"), missing)).toMatch(new RegExp(`^kpt fn source failed: .*${missing}: no such file or directory$`));
-    expect(policiesOf(join(scratch, "no-kpt"), REPO_ROOT)).toBe(`kpt fn source failed: cannot run ${join(scratch, "no-kpt")}: spawnSync ${join(scratch, "no-kpt")} ENOENT`);
-  });
-});
-
 describe("buildOverlay", () => {
-  it("gives the text kustomize builds", () => {
-    expect(buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({ text: built("overlays/prod").text });
+  it("gives the text kustomize builds", async () => {
+    expect(await buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({ text: built("overlays/prod").text });
   });
 
-  it("names the overlay and kustomize's reason when the build fails", () => {
-    expect(buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/none")).toEqual({
+  it("names the overlay and kustomize's reason when the build fails", async () => {
+    expect(await buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/none")).toEqual({
       problem: expect.stringMatching(/^`kustomize build overlays\/none` fails: Error: must build at directory: .*overlays\/none.*: no such file or directory$/),
     });
   });
@@ -105,7 +79,7 @@ describe("buildOverlay", () => {
 
 describe("overlayBuildsConfig", () => {
   it("is the OverlayBuilds object the function reads, carrying each build's text", () => {
-    expect(parse(overlayBuildsConfig({ "overlays/prod": "kind: Namespace\n" }))).toEqual({
+    expect(overlayBuildsConfig({ "overlays/prod": "kind: Namespace\n" })).toEqual({
       apiVersion: "fn.ecom.ekenheim.dev/v1alpha1",
       kind: "OverlayBuilds",
       metadata: { name: "builds" },
@@ -115,24 +89,24 @@ describe("overlayBuildsConfig", () => {
 });
 
 describe("judgeOverlay", () => {
-  it("passes an overlay whose committed values are what its build implies", () => {
-    expect(judgeOverlay(tools(), REPO_ROOT, "overlays/prod", prodPolicy(REPO_ROOT))).toEqual([]);
+  it("passes an overlay whose committed values are what its build implies", async () => {
+    expect(await judge(REPO_ROOT, "overlays/prod", prodPolicy(REPO_ROOT))).toEqual([]);
   });
 
   it("judges the build it is handed without building again", () => {
     const stale = built("overlays/prod").text.replace(/BACKEND_URL: https:\/\/admin\.example\.com/, "BACKEND_URL: https://old.example.com");
-    const found = judgeOverlay(tools(), join(scratch, "no-such-package"), "overlays/prod", prodPolicy(REPO_ROOT), stale);
+    const found = judgeOverlay(respond, "overlays/prod", prodPolicy(REPO_ROOT), { text: stale });
     expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^ConfigMap ecom-prod\/medusa-config: data\.BACKEND_URL: the render left "https:\/\/old\.example\.com"/)]);
   });
 
-  it("names object, field and both values for each value the function derives differently from the build (a missing one as empty)", () => {
+  it("names object, field and both values for each value the function derives differently from the build (a missing one as empty)", async () => {
     const root = shopWith([
       ["overlays/prod/kustomization.yaml", /newTag: "9496114"/, 'newTag: "abcdef1"'],
       ["overlays/prod/derived/medusa-config.yaml", /BACKEND_URL: https:\/\/admin\.example\.com/, "BACKEND_URL: https://old.example.com"],
       ["overlays/prod/derived/medusa-config.yaml", /\n  STOREFRONT_URL: .*/, ""],
       ["base/medusa/configmap.yaml", /\n  STOREFRONT_URL: .*/, ""],
     ]);
-    expect(judgeOverlay(tools(), root, "overlays/prod", prodPolicy(root))).toEqual([
+    expect(await judge(root, "overlays/prod", prodPolicy(root))).toEqual([
       {
         overlay: "overlays/prod",
         code: "render-disagrees",
@@ -151,12 +125,12 @@ describe("judgeOverlay", () => {
     ]);
   });
 
-  it("reports the function's errors over the build with their codes, objects and fields", () => {
+  it("reports the function's errors over the build with their codes, objects and fields", async () => {
     const root = shopWith([
       ["overlays/prod/kustomization.yaml", /\n?$/, "\n  - path: cpu.yaml\n    target:\n      kind: Deployment\n      name: storefront\n"],
     ]);
     writeFileSync(join(root, "overlays/prod/cpu.yaml"), '- op: replace\n  path: /spec/template/spec/containers/0/resources/limits/cpu\n  value: "4"\n');
-    expect(judgeOverlay(tools(), root, "overlays/prod", prodPolicy(root))).toEqual([
+    expect(await judge(root, "overlays/prod", prodPolicy(root))).toEqual([
       {
         overlay: "overlays/prod",
         code: "resources-above-maximum",
@@ -166,44 +140,44 @@ describe("judgeOverlay", () => {
     ]);
   });
 
-  it("reports an overlay that no longer builds after the render", () => {
-    expect(judgeOverlay(tools(), REPO_ROOT, "overlays/none", {})).toEqual([
+  it("reports an overlay that no longer builds after the render", async () => {
+    expect(await judge(REPO_ROOT, "overlays/none", {})).toEqual([
       { overlay: "overlays/none", code: "render-build-failed", message: expect.stringMatching(/^after the render, `kustomize build overlays\/none` fails: Error: must build at directory/) },
     ]);
   });
 
-  it("reports findings on the policy and on no object, with the function's codes", () => {
-    expect(judgeOverlay(tools(), tiny(), "overlays/tiny", policy({ replicas: 2 }))).toEqual([
+  it("reports findings on the policy and on no object, with the function's codes", async () => {
+    expect(await judge(tiny(), "overlays/tiny", policy({ replicas: 2 }))).toEqual([
       { overlay: "overlays/tiny", code: "policy-invalid", message: "in `kustomize build overlays/tiny`, DeployPolicy tiny: spec.replicas: invalid DeployPolicy: unknown field" },
     ]);
-    expect(judgeOverlay(tools(), tiny(), "overlays/tiny", policy({})).map((d) => `${d.code}: ${d.message}`)).toContain(
+    expect((await judge(tiny(), "overlays/tiny", policy({}))).map((d) => `${d.code}: ${d.message}`)).toContain(
       "cors-no-ingress: in `kustomize build overlays/tiny`, kustomize build: no Ingress, so there are no hosts to derive CORS from",
     );
   });
 
-  it("reports a function that fails without a finding, with what it printed, or that throws", () => {
+  it("reports a function that fails without a finding, with what it printed, or that throws", async () => {
     const failing: Respond = (_input, _stdout, stderr) => {
       stderr.write("ecom-fn: gave up\n");
       return 1;
     };
-    expect(judgeOverlay({ ...tools(), respond: failing }, tiny(), "overlays/tiny", policy({}))).toEqual([
+    expect(await judge(tiny(), "overlays/tiny", policy({}), failing)).toEqual([
       { overlay: "overlays/tiny", code: "internal", message: "the function failed over `kustomize build overlays/tiny`: ecom-fn: gave up" },
     ]);
     const throwing: Respond = () => {
       throw new RangeError("Maximum call stack size exceeded");
     };
-    expect(judgeOverlay({ ...tools(), respond: throwing }, tiny(), "overlays/tiny", policy({}))).toEqual([
+    expect(await judge(tiny(), "overlays/tiny", policy({}), throwing)).toEqual([
       { overlay: "overlays/tiny", code: "internal", message: "the function failed over `kustomize build overlays/tiny`: Maximum call stack size exceeded" },
     ]);
   });
 
-  it("reports a function that prints no ResourceList, with what it said", () => {
+  it("reports a function that prints no ResourceList, with what it said", async () => {
     const broken: Respond = (_input, stdout, stderr) => {
       stderr.write("ecom-fn: out of memory\n");
       stdout.write("items:\n  - [unclosed\n");
       return 1;
     };
-    expect(judgeOverlay({ ...tools(), respond: broken }, tiny(), "overlays/tiny", policy({}))).toEqual([
+    expect(await judge(tiny(), "overlays/tiny", policy({}), broken)).toEqual([
       { overlay: "overlays/tiny", code: "internal", message: "the function over `kustomize build overlays/tiny` printed no ResourceList: ecom-fn: out of memory" },
     ]);
   });
@@ -211,11 +185,11 @@ describe("judgeOverlay", () => {
   it("hands the function the build and the policy as one ResourceList, as kustomize hands a plugin", () => {
     let seen: any;
     const spy: Respond = (input, stdout) => {
-      seen = JSON.parse(input());
+      seen = parse(input());
       stdout.write("items: []\n");
       return 0;
     };
-    expect(judgeOverlay({ ...tools(), respond: spy }, REPO_ROOT, "overlays/prod", prodPolicy(REPO_ROOT), built("overlays/prod").text)).toEqual([]);
+    expect(judgeOverlay(spy, "overlays/prod", prodPolicy(REPO_ROOT), { text: built("overlays/prod").text })).toEqual([]);
     expect(seen).toEqual({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items: built("overlays/prod").objects, functionConfig: prodPolicy(REPO_ROOT) });
   });
 });

@@ -61,11 +61,11 @@ describe("user errors", () => {
 });
 
 describe("npm run render's own errors", () => {
-  /** render.mjs from the copy with a temporary directory of its own, to see what it leaves there. */
+  /** render.ts from the copy with a temporary directory of its own, to see what it leaves there. */
   function render(args: string[]) {
     const tmp = mkdtempSync(join(tmpdir(), "ecom-render-tmp-"));
     try {
-      const out = spawnSync(process.execPath, [join(repo.root, "scripts", "render.mjs"), ...args], { cwd: repo.root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } });
+      const out = spawnSync(process.execPath, [join(repo.root, "scripts", "render.ts"), ...args], { cwd: repo.root, encoding: "utf8", env: { ...process.env, TMPDIR: tmp, INIT_CWD: repo.root } });
       return { ...out, leftovers: readdirSync(tmp) };
     } finally {
       rmSync(tmp, { recursive: true, force: true });
@@ -73,24 +73,25 @@ describe("npm run render's own errors", () => {
   }
 
   it.each([
-    ["a target that does not exist", ["no-such-dir"]],
-    ["a file as the target", ["README.md"]],
-    ["two targets", [".", "overlays"]],
-  ])("%s: a usage error, exit 2, no stack trace", (_, args) => {
+    ["a target that does not exist", ["no-such-dir"], /^error: usage: no-such-dir is not a directory: name a package \(the repository by default\) or one overlay in it\nusage: npm run render/],
+    ["a file as the target", ["README.md"], /^error: usage: README\.md is not a directory/],
+    ["two targets", [".", "overlays"], /^error: usage: expected at most one directory, got \. overlays\nusage: npm run render/],
+    ["an unknown flag", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run render/],
+  ])("%s: a usage error, exit 1, no stack trace", (_, args, message) => {
     const out = render(args);
-    expect(out.status, out.stderr).toBe(2);
-    expect(out.stderr).toMatch(/^render: usage: expected at most one argument, an existing package directory/);
+    expect(out.status, out.stderr).toBe(1);
+    expect(out.stderr).toMatch(message);
     expect(out.stderr).not.toMatch(/\n\s+at |node:internal|ERR_[A-Z_]+/);
   });
 
-  it("a package kpt cannot read: render-failed naming the file, and no staging copy left behind", () => {
-    const pkg = join(repo.root, "unreadable-package");
+  it("a package without an overlay: render-no-overlay naming it, and no staging copy left behind", () => {
+    const pkg = join(repo.root, "no-overlay-package");
     mkdirSync(pkg);
     writeFileSync(join(pkg, "broken.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, mapping]\n");
     try {
       const out = render([pkg]);
-      expect(out.status, out.stderr).toBe(2);
-      expect(out.stderr).toMatch(new RegExp(`^render: render-failed: kpt fn source failed: .*${pkg}`, "m"));
+      expect(out.status, out.stderr).toBe(1);
+      expect(out.stderr).toBe(`error: render-no-overlay: no overlay in ${pkg}: no kustomization lists the \`derived\` component and no directory has a policy/policy.yaml\n`);
       expect(out.leftovers).toEqual([]);
     } finally {
       rmSync(pkg, { recursive: true, force: true });

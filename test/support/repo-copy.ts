@@ -129,5 +129,5 @@ export function runCommandAsync(bin: string, args: string[], opts: { input?: str
 
 /** `npm run render` on a directory: the local bundle through real `kpt fn eval`. */
 export function render(dir: string): Outcome {
-  return runCommand(process.execPath, [join(REPO_ROOT, "scripts", "render.mjs"), dir], dir);
+  return runCommand(process.execPath, [join(REPO_ROOT, "scripts", "render.ts"), dir], dir);
 }
