@@ -2,8 +2,9 @@ import type { Derivation } from "./derive.ts";
 import { type KubeObject, refOf } from "./kube.ts";
 import { type Item, editable } from "./resource-list.ts";
 import { type Result, error, warning } from "./results.ts";
-import { type Role, deploymentFor } from "./roles.ts";
-import { podReferences } from "./shop-objects.ts";
+import { type Role, mainContainer } from "./roles.ts";
+import { effectiveEnv, keysInOutput } from "./effective-env.ts";
+import { sameNamespace } from "./pod-templates.ts";
 import { setString } from "./yaml-edit.ts";
 
 const RENDER_HINT = "run `npm run render` and commit, so plain kustomize and Flux build the same";
@@ -30,7 +31,7 @@ export function applyToBuild(items: readonly Item[], derived: Derivation): Resul
   };
   if (derived.cors) {
     for (const role of ["medusa", "storefront"] as Role[]) {
-      const item = configMapOf(objects, configMaps, role);
+      const item = configMapOf(objects, derived.model?.servers[role], configMaps, role);
       if (!item) {
         results.push(error("build-no-configmap", `no ConfigMap that the ${role} Deployment loads with envFrom carries ${Object.keys(derived.cors[role]).join(", ")}, ` +
           `so the derived values reach nothing that is deployed: list the overlay's derived/ files in its patches and ${RENDER_HINT}`));
@@ -49,10 +50,12 @@ function objectsOf(items: readonly Item[]): [KubeObject, Item][] {
 }
 
 /** The ConfigMap the component's Deployment loads with envFrom that carries its derived keys. */
-function configMapOf(objects: KubeObject[], configMaps: Item[], role: Role): Item | undefined {
-  const deployment = deploymentFor(objects, role);
-  const names = new Set((deployment ? podReferences(deployment) : [])
-    .filter((r) => r.kind === "ConfigMap" && r.via === "envFrom").map((r) => r.name));
+function configMapOf(objects: KubeObject[], deployment: KubeObject | undefined, configMaps: Item[], role: Role): Item | undefined {
+  if (!deployment) return undefined;
+  const namespace = deployment.metadata?.namespace;
   const key = role === "medusa" ? "STORE_CORS" : "MEDUSA_BACKEND_URL";
-  return configMaps.find((i) => names.has(i.name) && key in (i.object().data ?? {}));
+  const source = effectiveEnv(mainContainer(deployment, role), keysInOutput(objects, namespace)).vars.get(key)?.source;
+  return source?.kind === "ConfigMap"
+    ? configMaps.find((i) => i.name === source.name && sameNamespace(i.object().metadata?.namespace, namespace))
+    : undefined;
 }

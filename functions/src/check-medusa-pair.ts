@@ -1,9 +1,10 @@
 import { parseImageRef } from "./image-ref.ts";
 import { refOf } from "./kube.ts";
-import { type OverlayView, fileWhere } from "./overlay-view.ts";
+import { fileWhere } from "./overlay-view.ts";
 import { configReferences, podTemplates } from "./pod-templates.ts";
 import { type Result, error } from "./results.ts";
-import { deploymentFor, mainContainer } from "./roles.ts";
+import { mainContainer } from "./roles.ts";
+import type { ShopModel } from "./shop-model.ts";
 
 const refSet = (refs: ReturnType<typeof configReferences>) => [...new Set(refs.map((r) => `${r.kind} ${r.name}`))].sort();
 
@@ -12,8 +13,9 @@ const refSet = (refs: ReturnType<typeof configReferences>) => [...new Set(refs.m
  * ConfigMaps and Secrets: a worker with other credentials would process orders against another
  * database or another Stripe account.
  */
-export function checkMedusaPair(view: OverlayView): Result[] {
-  const server = deploymentFor(view.objects, "medusa");
+export function checkMedusaPair(model: ShopModel): Result[] {
+  const { view } = model;
+  const server = model.servers.medusa;
   const image = server ? mainContainer(server, "medusa")?.image : undefined;
   if (!server || typeof image !== "string") return [];
   const templates = podTemplates(view.objects);

@@ -7,8 +7,11 @@ import type { Policy } from "./policy.ts";
 import { validateResources } from "./resource-limits.ts";
 import type { Result } from "./results.ts";
 import { shapeProblems } from "./shapes.ts";
+import { type ShopModel, shopModel } from "./shop-model.ts";
 
 export interface Derivation {
+  /** The shop as derive read it; absent when the objects' shapes stopped it first. */
+  model?: ShopModel;
   cors?: CorsValues;
   migrationJob?: MigrationJobPlan;
   results: Result[];
@@ -18,11 +21,13 @@ export interface Derivation {
 export function derive(view: OverlayView, policy: Policy): Derivation {
   const shapes = shapeProblems(view.objects);
   if (shapes.length) return { results: shapes };
-  const cors = deriveCors(view, policy);
-  const job = planMigrationJob(view, policy);
-  const baked = cors.origins ? checkBakedUrls(view, policy, cors.origins) : [];
+  const model = shopModel(view);
+  const cors = deriveCors(model, policy);
+  const job = planMigrationJob(model, policy);
+  const baked = cors.origins ? checkBakedUrls(model, policy, cors.origins) : [];
   const out: Derivation = {
-    results: [...cors.results, ...baked, ...job.results, ...validateResources(view, policy), ...validateCrossObject(view, policy)],
+    model,
+    results: [...model.results, ...cors.results, ...baked, ...job.results, ...validateResources(view, policy), ...validateCrossObject(model, policy)],
   };
   if (cors.values) out.cors = cors.values;
   if (job.plan) out.migrationJob = job.plan;

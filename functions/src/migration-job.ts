@@ -3,7 +3,8 @@ import { type KubeObject, refOf } from "./kube.ts";
 import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
 import type { Policy } from "./policy.ts";
 import { type Result, type Where, error } from "./results.ts";
-import { type Role, ROLES, containerField, deploymentFor, mainContainer, migrationJobs } from "./roles.ts";
+import { type Role, ROLES, containerField, mainContainer, migrationJobs } from "./roles.ts";
+import type { ShopModel } from "./shop-model.ts";
 import { MIGRATION_JOB_BASE, SHORT_SHA, containersOf } from "./shop-objects.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -19,11 +20,13 @@ export interface MigrationJobPlan {
  * The migration Job is named after the medusa image tag, so every new image
  * gets a new Job (Jobs are immutable) and the name says what it migrated to.
  */
-export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: MigrationJobPlan; results: Result[] } {
-  const results = checkPins(view, policy);
-  const medusa = deploymentFor(view.objects, "medusa");
+export function planMigrationJob(model: ShopModel, policy: Policy): { plan?: MigrationJobPlan; results: Result[] } {
+  const { view } = model;
+  const results = checkPins(model, policy);
+  const medusa = model.servers.medusa;
   const jobs = migrationJobs(view.objects);
-  if (!medusa) return { results: [...results, error("job-no-medusa", `${view.label}: no Deployment with pod label app=medusa`)] };
+  // Several Deployments labelled app=medusa are the model's finding already.
+  if (!medusa) return { results: model.results.length ? results : [...results, error("job-no-medusa", `${view.label}: no Deployment with pod label app=medusa`)] };
   if (jobs.length !== 1) {
     return { results: [...results, error("job-count", `${view.label}: expected exactly one ${MIGRATION_JOB_BASE} Job, found ${jobs.length}`)] };
   }
@@ -31,12 +34,15 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   const medusaContainer = mainContainer(medusa, "medusa");
   const image: string = medusaContainer?.image ?? "";
   const { tag } = parseImageRef(image);
-  for (const { container: c, path, init } of containersOf(job)) {
-    if (!init && c?.image !== image) {
-      results.push(error("job-image", `runs "${c?.image}" but the medusa Deployment runs "${image}"; migrations must come from the image that rolls out`, {
-        ref: refOf(job), field: `${path}.image`, ...fileWhere(view, job, fieldOf(c, "image")),
-      }));
-    }
+  // A sidecar of another image (a database proxy) may run beside the migration; every container
+  // of the medusa image must run the very image that rolls out, and one must run it.
+  const repo = parseImageRef(image).name;
+  const main = containersOf(job).filter(({ init, container: c }) => !init);
+  const medusaRuns = main.filter(({ container: c }) => typeof c?.image === "string" && parseImageRef(c.image).name === repo);
+  for (const { container: c, path } of medusaRuns.length ? medusaRuns.filter(({ container: c }) => c.image !== image) : main) {
+    results.push(error("job-image", `runs "${c?.image}" but the medusa Deployment runs "${image}"; migrations must come from the image that rolls out`, {
+      ref: refOf(job), field: `${path}.image`, ...fileWhere(view, job, fieldOf(c, "image")),
+    }));
   }
   if (!tag) {
     results.push(error("job-no-tag", `the medusa image "${image}" has no tag to name the migration Job after; ${PIN_HOWTO}`,
@@ -55,10 +61,11 @@ export function planMigrationJob(view: OverlayView, policy: Policy): { plan?: Mi
   return { plan: { job, name }, results };
 }
 
-function checkPins(view: OverlayView, policy: Policy): Result[] {
+function checkPins(model: ShopModel, policy: Policy): Result[] {
   if (!policy.requirePinnedSha) return [];
+  const { view } = model;
   return ROLES.flatMap((role: Role) => {
-    const deployment = deploymentFor(view.objects, role);
+    const deployment = model.servers[role];
     const container = deployment && mainContainer(deployment, role);
     if (!deployment || !container) return [];
     const { tag, digest } = parseImageRef(container.image ?? "");

@@ -35,6 +35,8 @@ const spec = z.strictObject({
   provisionedSecrets: z._default(z.array(z.string().check(z.regex(DNS_SUBDOMAIN, { message: "must be a Secret name (DNS subdomain)" }))), []),
   /** What each pinned image was built with; render fails when the Ingress serves other hosts. */
   bakedUrls: z._default(bakedUrls, {}),
+  /** TLS ends before the Ingress (a load balancer or tunnel): every public origin is https. */
+  tlsBeforeIngress: z._default(z.boolean(), false),
   cors: z.prefault(
     z.strictObject({
       extraStoreOrigins: z._default(z.array(origin), []),
@@ -65,6 +67,7 @@ export interface Policy {
   requirePinnedSha: boolean;
   provisionedSecrets: string[];
   bakedUrls: BakedUrls;
+  tlsBeforeIngress: boolean;
   cors: { extraStoreOrigins: string[]; extraAdminOrigins: string[]; extraAuthOrigins: string[] };
   workloadBounds: Record<string, Bounds>;
   initContainerBounds: Bounds;
@@ -102,6 +105,7 @@ export function parsePolicy(input: unknown): PolicyParse {
       requirePinnedSha: s.requirePinnedSha,
       provisionedSecrets: s.provisionedSecrets,
       bakedUrls: s.bakedUrls,
+      tlsBeforeIngress: s.tlsBeforeIngress,
       cors: s.cors,
       workloadBounds: { ...DEFAULT_WORKLOAD_BOUNDS, ...s.resources.workloads },
       initContainerBounds: s.resources.initContainers ?? DEFAULT_INIT_CONTAINER_BOUNDS,

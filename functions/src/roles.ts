@@ -1,18 +1,12 @@
 import type { KubeObject } from "./kube.ts";
-import { isMigrationJob, podLabels, podSpecOf } from "./shop-objects.ts";
+import { isMigrationJob, podSpecOf } from "./shop-objects.ts";
 
 /**
- * The two application components are recognised by their `app` label, the
- * one thing kustomize's namePrefix/nameSuffix never rewrite.
+ * The two application components are recognised by their pods' `app` label, the one thing
+ * kustomize's namePrefix/nameSuffix never rewrite; shop-model.ts finds everything else from there.
  */
 export type Role = "medusa" | "storefront";
 export const ROLES: readonly Role[] = ["medusa", "storefront"];
-
-export const serviceFor = (objects: readonly KubeObject[], role: Role): KubeObject | undefined =>
-  objects.find((o) => o.kind === "Service" && o.spec?.selector?.app === role);
-
-export const deploymentFor = (objects: readonly KubeObject[], role: Role): KubeObject | undefined =>
-  objects.find((o) => o.kind === "Deployment" && podLabels(o).app === role);
 
 /** The container that runs the component's image: the one named after it, else the first. */
 export function mainContainer(deployment: KubeObject, role: Role) {

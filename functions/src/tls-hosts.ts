@@ -4,8 +4,9 @@
  * stands for exactly one leftmost label, so `*.example.com` covers
  * `shop.example.com` but neither `example.com` nor `a.shop.example.com`.
  */
+import { hasFluxVar } from "./flux-vars.ts";
+
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const FLUX_VAR = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
 
 export type Coverage = { covered: boolean } | { problem: string };
 
@@ -19,7 +20,7 @@ export function tlsCoverage(tlsHosts: readonly string[], host: string): Coverage
     // As the rule spells it: Flux variable names are case-sensitive, and the message names the variable.
     const label = host.slice(0, -rest.length);
     // Flux substitutes the variable later; it may hold dots, and then one label becomes several.
-    if (FLUX_VAR.test(label)) {
+    if (hasFluxVar(label)) {
       return { problem: `the TLS host "${entry}" covers "${host}" only if ${label} holds no dot after Flux substitutes it: list "${host}" in tls itself` };
     }
     if (LABEL.test(label.toLowerCase())) return { covered: true };

@@ -3,6 +3,7 @@
  * way of running them, beside render and plugin mode), with the overlay's own DeployPolicy.
  */
 import { readFileSync } from "node:fs";
+import { shopModel } from "../../functions/src/shop-model.ts";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -21,7 +22,7 @@ function policyOf(overlay: string): Policy {
 }
 
 const findings = (overlay: string, objects: BuiltObject[]) =>
-  validateCrossObject(viewOfBuild(objects, overlay), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
+  validateCrossObject(shopModel(viewOfBuild(objects, overlay)), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
 
 describe("cross-object checks over every overlay's build", () => {
   it.each(overlayDirs())("%s: every reference resolves", (overlay) => {

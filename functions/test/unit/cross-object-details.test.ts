@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { shopModel } from "../../src/shop-model.ts";
 import { validateCrossObject } from "../../src/cross-object.ts";
 import type { KubeObject } from "../../src/kube.ts";
 import { container, deployment, policy, view } from "./helpers.ts";
@@ -20,7 +21,7 @@ const ingress = (spec: Record<string, unknown>, namespace?: string): KubeObject 
   apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "ing", ...(namespace ? { namespace } : {}) }, spec,
 });
 const rulesTo = (backend: unknown) => ({ rules: [{ host: "a.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend }] } }] });
-const lines = (objects: KubeObject[], p = policy()) => validateCrossObject(view(objects), p).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
+const lines = (objects: KubeObject[], p = policy()) => validateCrossObject(shopModel(view(objects)), p).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
 
 describe("Services", () => {
   test("a port without targetPort targets its own number", () => {
@@ -78,11 +79,11 @@ describe("Services", () => {
     const s = svc("web", { selector: { app: "nope" }, ports: [{ port: 1 }] });
     const v = view([app("web"), s]);
     v.fileOf = (node, field) => (node === s.spec && field === "selector" ? "overlays/prod/selector.yaml" : undefined);
-    expect(validateCrossObject(v, policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/selector.yaml"]);
+    expect(validateCrossObject(shopModel(v), policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/selector.yaml"]);
     const bad = svc("web", { selector: { app: "web" }, ports: [{ port: 1 }] });
     const v2 = view([app("web"), bad]);
     v2.fileOf = (node) => (node === bad.spec.ports[0] ? "overlays/prod/ports.yaml" : undefined);
-    expect(validateCrossObject(v2, policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/ports.yaml"]);
+    expect(validateCrossObject(shopModel(v2), policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/ports.yaml"]);
   });
 });
 
@@ -121,7 +122,7 @@ describe("Ingress backends", () => {
     const ing = ingress({ defaultBackend: { service: { name: "gone", port: { number: 1 } } }, ...rulesTo({ service: { name: "web", port: { number: 81 } } }) });
     const v = view([...web(), ing]);
     v.fileOf = (node, field) => (node === ing.spec ? `overlays/prod/${field}.yaml` : undefined);
-    expect(validateCrossObject(v, policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/defaultBackend.yaml", "overlays/prod/rules.yaml"]);
+    expect(validateCrossObject(shopModel(v), policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/defaultBackend.yaml", "overlays/prod/rules.yaml"]);
   });
 });
 
@@ -145,7 +146,7 @@ describe("probe ports", () => {
     const c = d.spec.template.spec.containers[0];
     const v = view([d]);
     v.fileOf = (node, field) => (node === c && field === "livenessProbe" ? "overlays/prod/probes.yaml" : undefined);
-    expect(validateCrossObject(v, policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/probes.yaml"]);
+    expect(validateCrossObject(shopModel(v), policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/probes.yaml"]);
   });
 });
 
@@ -165,7 +166,7 @@ describe("pull secrets", () => {
     const d = app("web", { image: IMAGE, pull: [] });
     const v = view([d]);
     v.fileOf = (node, field) => (node === d.spec.template.spec && field === "imagePullSecrets" ? "overlays/prod/pull.yaml" : undefined);
-    expect(validateCrossObject(v, policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/pull.yaml"]);
+    expect(validateCrossObject(shopModel(v), policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/pull.yaml"]);
   });
 });
 
@@ -196,7 +197,7 @@ describe("ConfigMap and Secret references", () => {
     const d = reader({ configMapRef: { name: "gone" } });
     const v = view([d]);
     v.fileOf = (node) => (node === d ? "base/web.yaml" : undefined);
-    expect(validateCrossObject(v, policy()).map((r) => r.file?.path)).toEqual(["base/web.yaml"]);
+    expect(validateCrossObject(shopModel(v), policy()).map((r) => r.file?.path)).toEqual(["base/web.yaml"]);
   });
 });
 
@@ -241,7 +242,7 @@ describe("server and worker", () => {
     const w = medusa("worker", []);
     const v = view([CM, server(), w]);
     v.fileOf = (node) => (node === w ? "components/worker/deployment.yaml" : undefined);
-    expect(validateCrossObject(v, p).map((r) => r.file?.path)).toEqual(["components/worker/deployment.yaml"]);
+    expect(validateCrossObject(shopModel(v), p).map((r) => r.file?.path)).toEqual(["components/worker/deployment.yaml"]);
   });
 });
 
@@ -269,7 +270,7 @@ describe("budget and policy selectors", () => {
     const b = pdb({ selector: { matchLabels: { app: "gone" } } });
     const v = view([app("web"), b]);
     v.fileOf = (node, field) => (node === b.spec && field === "selector" ? "overlays/prod/pdb.yaml" : undefined);
-    expect(validateCrossObject(v, policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/pdb.yaml"]);
+    expect(validateCrossObject(shopModel(v), policy()).map((r) => r.file?.path)).toEqual(["overlays/prod/pdb.yaml"]);
   });
 });
 

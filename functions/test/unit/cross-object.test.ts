@@ -1,4 +1,5 @@
 import { describe, expect, test } from "vitest";
+import { shopModel } from "../../src/shop-model.ts";
 import { validateCrossObject } from "../../src/cross-object.ts";
 import type { KubeObject } from "../../src/kube.ts";
 import { container, deployment, policy, view } from "./helpers.ts";
@@ -24,7 +25,7 @@ const ingressTo = (service: string, port: Record<string, unknown>): KubeObject =
 });
 
 const PROVISIONED = policy({ provisionedSecrets: ["medusa-secret"] });
-const check = (objects: KubeObject[], p = PROVISIONED) => validateCrossObject(view(objects), p);
+const check = (objects: KubeObject[], p = PROVISIONED) => validateCrossObject(shopModel(view(objects)), p);
 const messages = (objects: KubeObject[], p = PROVISIONED) => check(objects, p).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
 const base = () => [medusa("medusa", "medusa"), configMap("medusa-config")];
 

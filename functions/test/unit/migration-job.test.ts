@@ -1,9 +1,10 @@
 import { describe, expect, test } from "vitest";
+import { shopModel } from "../../src/shop-model.ts";
 import { planMigrationJob } from "../../src/migration-job.ts";
 import { container, deployment, migrationJob, policy, shop, view } from "./helpers.ts";
 
 const pinned = policy({ requirePinnedSha: true });
-const plan = (objects = shop(), p = policy(), opts = {}) => planMigrationJob(view(objects, opts), p);
+const plan = (objects = shop(), p = policy(), opts = {}) => planMigrationJob(shopModel(view(objects, opts)), p);
 const MEDUSA = "ghcr.io/ekenheim/ecom/medusa";
 const deploymentOf = (name: string, image: string) => deployment(name, "medusa", [container("medusa", image)]);
 
@@ -176,7 +177,7 @@ describe("planMigrationJob: which container and what the messages say", () => {
     expect(out.results.map((r) => r.file?.path)).toEqual(["base/medusa.yaml"]);
     const v = view(objects);
     v.fileOf = (node, field) => (node === c && field === "image" ? "overlays/prod/kustomization.yaml" : undefined);
-    expect(planMigrationJob(v, pinned).results.map((r) => r.file?.path)).toEqual(["overlays/prod/kustomization.yaml"]);
+    expect(planMigrationJob(shopModel(v), pinned).results.map((r) => r.file?.path)).toEqual(["overlays/prod/kustomization.yaml"]);
   });
 
   test("a Job running another image is named with the file that set the image", () => {
@@ -184,7 +185,7 @@ describe("planMigrationJob: which container and what the messages say", () => {
     const job = objects.find((o) => o.kind === "Job")!;
     const v = view(objects);
     v.fileOf = (node, field) => (node === job.spec.template.spec.containers[0] && field === "image" ? "overlays/prod/job.yaml" : undefined);
-    expect(planMigrationJob(v, policy()).results.map((r) => r.file?.path)).toEqual(["overlays/prod/job.yaml"]);
+    expect(planMigrationJob(shopModel(v), policy()).results.map((r) => r.file?.path)).toEqual(["overlays/prod/job.yaml"]);
   });
 
   test("the invalid-name and count messages say what is wrong in full", () => {

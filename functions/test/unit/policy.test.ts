@@ -39,6 +39,7 @@ describe("parsePolicy", () => {
       expect(parsed.policy).toEqual({
         name: "prod",
         requirePinnedSha: false,
+        tlsBeforeIngress: false,
         provisionedSecrets: [],
         bakedUrls: {},
         cors: { extraStoreOrigins: [], extraAdminOrigins: [], extraAuthOrigins: [] },
