@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { dump } from "js-yaml";
 import { CommandError, main } from "./lib/command.ts";
 import { goInstalledTool, SETUP_HINT } from "./lib/find-tool.ts";
-import { bundleStale, planRender, linkOnTheWay, renderTarget, stagePackage, USAGE, type OverlayPlan } from "./lib/render.ts";
+import { bundleStale, linkHint, planRender, linkOnTheWay, renderTarget, stagePackage, USAGE, type OverlayPlan } from "./lib/render.ts";
 import { buildOverlay, judgeOverlay, overlayBuildsConfig, type Build, type Respond } from "./lib/render-check.ts";
 import { REPO_ROOT } from "./lib/repo-root.ts";
 
@@ -40,13 +40,14 @@ interface Core {
 await main(async () => {
   const { values, positionals } = parseArgs({ args: process.argv.slice(2), options: { results: { type: "string" } }, allowPositionals: true, strict: true });
   if (positionals.length > 1) throw new CommandError("usage", `expected at most one directory, got ${positionals.join(" ")}\n${USAGE}`);
-  // npm runs scripts from the repository's root; INIT_CWD is where the command was typed.
-  const cwd = process.env.INIT_CWD ?? process.cwd();
+  // npm runs scripts from the repository's root; INIT_CWD is where `npm run render` was typed.
+  const underNpm = process.env.npm_lifecycle_event === "render";
+  const cwd = (underNpm && process.env.INIT_CWD) || process.cwd();
   const target = renderTarget(positionals[0], cwd, REPO_ROOT);
   const found = goInstalledTool("kustomize", "KUSTOMIZE");
   if (!("path" in found)) throw new CommandError("tool-missing", `the standalone kustomize is ${found.missing}; ${SETUP_HINT}`);
   // `npm run render` builds the function when its sources changed; run directly, render takes the bundle as it is.
-  if (process.env.npm_lifecycle_event === "render" && bundleStale(REPO_ROOT)) {
+  if (underNpm && bundleStale(REPO_ROOT)) {
     const built = spawnSync(process.execPath, [join(REPO_ROOT, "functions", "build.mjs")], { stdio: "inherit" });
     if (built.status !== 0) throw new CommandError("render-failed", "building the function failed (its messages are above); nothing was written");
   }
@@ -121,6 +122,7 @@ function renderOverlay(core: Core, root: string, plan: OverlayPlan, build: strin
 async function judge(core: Core, kustomize: string, root: string, plans: OverlayPlan[], built: Map<string, Build>, writes: Map<string, string>): Promise<CommandError[]> {
   const touched = (plan: OverlayPlan) => [...writes.keys()].some((f) => plan.dirs.includes(posix.dirname(f)));
   const stale = plans.filter(touched);
+  const before = new Map(built);
   let scratch: string | undefined;
   try {
     if (stale.length) {
@@ -131,8 +133,15 @@ async function judge(core: Core, kustomize: string, root: string, plans: Overlay
       const rebuilt = await Promise.all(stale.map((p) => buildOverlay(kustomize, stage, p.overlay)));
       stale.forEach((p, i) => built.set(p.overlay, rebuilt[i]!));
     }
-    return plans.flatMap((p) => judgeOverlay(core.respond, p.overlay, p.policy.object, built.get(p.overlay)!))
-      .map((d) => new CommandError(d.code as "render-disagrees", `${d.overlay}: ${scratch ? d.message.replaceAll(join(scratch, "package"), root) : d.message}`));
+    return plans.flatMap(({ overlay, policy }) => {
+      const was = before.get(overlay)!;
+      // An overlay that did not build before the render either is no finding about the render.
+      if ("problem" in was && "problem" in built.get(overlay)!) {
+        return [new CommandError("render-build-failed", `${overlay}: ${was.problem} (before the render as after it)${linkHint(root, was.problem)}`)];
+      }
+      return judgeOverlay(core.respond, overlay, policy.object, built.get(overlay)!)
+        .map((d) => new CommandError(d.code as "render-disagrees", `${d.overlay}: ${scratch ? d.message.replaceAll(join(scratch, "package"), root) : d.message}`));
+    });
   } finally {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }

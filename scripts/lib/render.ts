@@ -226,6 +226,17 @@ export function linkOnTheWay(root: string, file: string): string | undefined {
   return undefined;
 }
 
+/**
+ * What kustomize's own refusal of a linked file leaves out: it names the link, says the link is not
+ * in its own directory, and means the file the link leads to.
+ */
+export function linkHint(root: string, problem: string): string {
+  const refused = /security; file '([^']+)' is not in or below '([^']+)'/.exec(problem);
+  if (!refused || !isLink(refused[1]!)) return "";
+  const [, file, dir] = refused as unknown as [string, string, string];
+  return `; ${relative(root, file)} is a symbolic link to ${readlinkSync(file)}, and kustomize reads a file only when what a link leads to is in or below ${relative(root, dir)}: move the file there and link to it from elsewhere, or replace the link with a copy`;
+}
+
 const isLink = (path: string): boolean => {
   try {
     return lstatSync(path).isSymbolicLink();
