@@ -12,7 +12,7 @@ export const SCRIPT_CODES = [
   "tls-none", "openssl-failed", "secrets-found",
   "cutover-not-ready", "cutover-conflict", "cutover-schema",
   "image-unpublished", "registry-failed", "image-tags-differ", "overlay-unpinned", "render-drift",
-  "doctor-failed", "smoke-failed",
+  "doctor-failed", "smoke-failed", "bench-failed",
   "render-disagrees", "render-build-failed", "render-no-overlay", "render-policy-missing", "render-policy-misplaced",
   "render-input", "render-link", "internal",
 ] as const;
