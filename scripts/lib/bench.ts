@@ -85,7 +85,6 @@ export function captureScript(file: string): string {
     "for await (const chunk of process.stdin) chunks.push(chunk);",
     `writeFileSync(${JSON.stringify(file)}, Buffer.concat(chunks));`,
     "process.stdout.write(Buffer.concat(chunks));",
-    "",
   ].join("\n");
 }
 

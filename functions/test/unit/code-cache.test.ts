@@ -36,6 +36,7 @@ describe("cacheRecord and cachedCode: code only for the exact source it was made
     expect([...record.subarray(0, 4)]).toEqual([source.length, 0, 0, 0]);
     expect(cachedCode(record, source)).toEqual(code);
     expect(cachedCode(cacheRecord(source, Buffer.alloc(0)), source)).toEqual(Buffer.alloc(0));
+    expect(cachedCode(Buffer.alloc(4), Buffer.alloc(0))).toEqual(Buffer.alloc(0));
   });
 
   it("give nothing for another source, even of the same length, or a record too short to read", () => {
@@ -56,18 +57,20 @@ describe("loadCore", () => {
     }
   });
   /** A scratch directory with a CommonJS core that shows what it was given. */
-  function scratch(source = 'exports.answer = () => 42; exports.where = [__filename, __dirname]; exports.join = require("node:path").join("a", "b");') {
+  function scratch(source = 'exports.answer = () => 42; exports.where = [__filename, __dirname]; exports.join = require("node:path").join("a", "b"); exports.stack = () => new Error("x").stack;') {
     const dir = mkdtempSync(join(tmpdir(), "ecom-code-cache-"));
     dirs.push(dir);
     writeFileSync(join(dir, "core.cjs"), source);
     return { dir, core: join(dir, "core.cjs"), cache: join(dir, "home", "ecom-deploy", "fn-code") };
   }
-  type Core = { answer(): number; where: string[]; join: string };
+  type Core = { answer(): number; where: string[]; join: string; stack(): string };
 
   it("runs the bundle as CommonJS and caches its code only when asked to save, in a directory of the user's alone", () => {
     const { dir, core, cache } = scratch();
     const loaded = loadCore<Core>(core, cache);
     expect([loaded.core.answer(), loaded.core.where, loaded.core.join]).toEqual([42, [core, dir], "a/b"]);
+    // A fault in the core is reported at its own file and line.
+    expect(loaded.core.stack()).toContain(`${core}:1:`);
     expect(() => statSync(cache)).toThrow();
     loaded.save();
     expect(cachedCode(readFileSync(cache), readFileSync(core))!.length).toBeGreaterThan(0);
