@@ -189,11 +189,11 @@ describe("the function as a Kustomize exec plugin", () => {
 });
 
 describe("the bundle", () => {
-  it("core, imported (as npm run render's judge does), reads nothing and lends respond", () => {
+  it("core, imported (as npm run render does), reads nothing and lends what render runs", () => {
     const script = `const m = await import(${JSON.stringify(pathToFileURL(BUNDLE_CORE).href)}); console.log(Object.keys(m).sort().join(","), typeof m.respond);`;
     const out = spawnSync(process.execPath, ["--input-type=module", "-e", script], { input: "items: [unclosed\n", encoding: "utf8" });
     expect(out.stderr).toBe("");
-    expect([out.status, out.stdout]).toEqual([0, "respond function\n"]);
+    expect([out.status, out.stdout]).toEqual([0, "fileItems,fileText,formatResult,hasErrors,respond,run function\n"]);
   });
 
   it("answers a malformed ResourceList with an error result and exit 1", () => {

@@ -9,8 +9,8 @@ afterEach(() => {
 });
 beforeAll(requireBundle);
 
-/** A resource kpt cannot read: in any directory kpt renders, it fails the render. */
-const BROKEN = "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, mapping]\n";
+/** A policy out of its place: wherever the package holds it, render refuses it. */
+const STRAY = "apiVersion: fn.ecom.ekenheim.dev/v1alpha1\nkind: DeployPolicy\nmetadata:\n  name: stray\n";
 
 describe("the scratch repository the end-to-end tests render in", () => {
   it("holds the checkout's tracked files with their uncommitted edits and staged new files, never an untracked one", () => {
@@ -18,7 +18,7 @@ describe("the scratch repository the end-to-end tests render in", () => {
     copies.push(checkout);
     checkout.edit("README.md", /^# ecom-deploy$/m, "# ecom-deploy, edited");
     mkdirSync(join(checkout.root, "overlays/prod/scratch"), { recursive: true });
-    writeFileSync(join(checkout.root, "overlays/prod/scratch/stray.yaml"), BROKEN);
+    writeFileSync(join(checkout.root, "overlays/prod/scratch/stray.yaml"), STRAY);
     writeFileSync(join(checkout.root, "overlays/prod/staged.txt"), "added\n");
     checkout.git("add", "overlays/prod/staged.txt");
     expect(render(checkout.root).status, "the stray file must break a render where it is").not.toBe(0);
