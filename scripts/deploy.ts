@@ -1,18 +1,27 @@
-// npm run deploy -- <env> [--timeout 10m] [--plan]
+// npm run deploy -- <env> [--timeout 10m] [--plan] [--no-doctor] [--no-smoke] [--publishable-key pk_…] [--resolve HOST=ADDRESS[:PORT]]...
 // Applies overlays/<env> with plain kubectl in the reference's order and stops unless the
-// migration Job completes. Flux and Argo CD do the same ordering themselves (docs/operations.md).
+// migration Job completes; `npm run doctor` runs before and, once the rollouts are done, `npm run
+// smoke` after. Flux and Argo CD do the same ordering themselves (docs/operations.md).
+import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { CommandError, main } from "./lib/command.ts";
-import { describePhases, jobOutcome, planDeploy, unsubstituted } from "./lib/deploy.ts";
+import { describePhases, jobOutcome, planDeploy, smokeArgs, unsubstituted } from "./lib/deploy.ts";
 import { checkFirstInstall, formatFinding } from "./lib/first-install.ts";
 import { kubectl, kubectlAsync, toYamlStream } from "./lib/kubectl.ts";
 import { buildOverlay, namespaceOf, providedSecrets, provisionedSecretsOf, referencedSecrets } from "./lib/overlay.ts";
 import type { BuiltObject } from "./lib/built-object.ts";
 import { overlayDir, readText } from "./lib/repo.ts";
+import { REPO_ROOT } from "./lib/repo-root.ts";
 
-const USAGE = "usage: npm run deploy -- <env> [--timeout 10m] [--plan]";
+const USAGE = "usage: npm run deploy -- <env> [--timeout 10m] [--plan] [--no-doctor] [--no-smoke] [--publishable-key pk_…] [--resolve HOST=ADDRESS[:PORT]]...";
+
+/** Another command of this repository, its lines passed through as they come. */
+function passes(command: "doctor" | "smoke", args: string[]): boolean {
+  console.log(`\n== npm run ${command} -- ${args.join(" ")}`);
+  return spawnSync(process.execPath, [join(REPO_ROOT, "scripts", `${command}.ts`), ...args], { stdio: "inherit" }).status === 0;
+}
 
 /** Secret values in the build (dev's fake ones) must not show up in a kubectl error either. */
 function secretValues(objects: readonly BuiltObject[]): string[] {
@@ -72,7 +81,15 @@ async function waitForJob(namespace: string, job: string, timeout: string): Prom
 await main(async () => {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { timeout: { type: "string", default: "10m" }, plan: { type: "boolean", default: false } },
+    allowNegative: true,
+    options: {
+      timeout: { type: "string", default: "10m" },
+      plan: { type: "boolean", default: false },
+      doctor: { type: "boolean", default: true },
+      smoke: { type: "boolean", default: true },
+      "publishable-key": { type: "string" },
+      resolve: { type: "string", multiple: true, default: [] },
+    },
   });
   if (positionals.length !== 1) throw new CommandError("usage", USAGE);
   const env = positionals[0]!;
@@ -95,6 +112,9 @@ await main(async () => {
   }
   if (values.plan) return;
 
+  if (values.doctor && !passes("doctor", [env])) {
+    throw new CommandError("doctor-failed", `nothing was applied: fix what npm run doctor reported above, or deploy anyway with --no-doctor`);
+  }
   const secrets = secretValues(objects);
   preflight(objects, namespace, env);
   for (const phase of phases) {
@@ -103,6 +123,16 @@ await main(async () => {
     if (phase.waitForJob) await waitForJob(namespace, phase.waitForJob, values.timeout);
   }
   const deployments = objects.filter((o) => o.kind === "Deployment").map((o) => `deployment/${o.metadata.name}`);
-  console.log(`\ndeployed overlays/${env}. Follow the rollout with:`);
-  for (const d of deployments) console.log(`  kubectl rollout status --namespace ${namespace} ${d} --timeout=5m`);
+  if (!values.smoke) {
+    console.log(`\ndeployed overlays/${env}. Follow the rollout with:`);
+    for (const d of deployments) console.log(`  kubectl rollout status --namespace ${namespace} ${d} --timeout=5m`);
+    return;
+  }
+  // The public hosts answer for the new pods only once every rollout is done.
+  console.log("\n== rollouts");
+  for (const d of deployments) process.stdout.write(kubectl(["rollout", "status", "--namespace", namespace, d, `--timeout=${values.timeout}`]).stdout);
+  if (!passes("smoke", smokeArgs(env, values["publishable-key"], values.resolve))) {
+    throw new CommandError("smoke-failed", `overlays/${env} is applied and rolled out, but npm run smoke found the faults above`);
+  }
+  console.log(`\ndeployed overlays/${env}: rolled out, and the smoke checks pass.`);
 }, USAGE);

@@ -70,7 +70,8 @@ await main(async () => {
   if (positionals.length !== 1) throw new CommandError("usage", USAGE);
   const env = positionals[0]!;
   const pins = parsePins(values.resolve);
-  const t = targets(buildOverlay(env), env, vars(values.var));
+  const variables = vars(values.var);
+  const t = targets(buildOverlay(env), env, variables);
   console.log(`smoke overlays/${env}: ${t.backend} and ${t.storefront}`);
   const { SMOKE_ADMIN_EMAIL: email, SMOKE_ADMIN_PASSWORD: password } = process.env;
   const checks = await smokeChecks(

@@ -84,3 +84,8 @@ export function jobOutcome(job: { status?: JobStatus }): JobOutcome {
   if (conditions.some((c) => c.type === "Complete" && c.status === "True")) return { state: "complete" };
   return { state: "running" };
 }
+
+/** The smoke run after a deploy, with the options the deploy passes on to it. */
+export function smokeArgs(env: string, publishableKey: string | undefined, resolve: readonly string[]): string[] {
+  return [env, ...(publishableKey ? ["--publishable-key", publishableKey] : []), ...resolve.flatMap((r) => ["--resolve", r])];
+}

@@ -6,29 +6,16 @@
  * The command takes its namespace from the overlay, so it runs in a copy of the repository whose
  * extra overlays move overlays/prod into namespaces of this file's own (ecom-prod is apply.test.ts's).
  */
-import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { isMigrationJob } from "../../functions/src/shop-objects.ts";
 import { providedSecrets, referencedSecrets } from "../../scripts/lib/overlay.ts";
+import { prodOverlayIn, startCommand, type Running } from "../support/commands.ts";
 import { RepoCopy } from "../support/repo-copy.ts";
-import { parseAll, REPO_ROOT, run, tool } from "../support/tools.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { ensureNamespaces, eventually, getObjects, kubeconfig, kubectl, kubectlOk } from "./kube.ts";
-
-interface Finished {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  output: () => Finished;
-  exited: () => boolean;
-  done: Promise<Finished>;
-}
 
 /** What must not exist while the migration has not completed; StatefulSets (datastores) may, prod has none. */
 const GATED = "deployments,statefulsets,ingresses";
@@ -42,12 +29,7 @@ afterAll(() => repo?.remove());
 
 /** overlays/<env> in the copy: overlays/prod moved into namespace `ns`. */
 function overlayIn(env: string, ns: string): BuiltObject[] {
-  const dir = join(repo.root, "overlays", env);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "kustomization.yaml"), stringify({ apiVersion: "kustomize.config.k8s.io/v1beta1", kind: "Kustomization", namespace: ns, resources: ["../prod"] }));
-  // Same Secrets provisioned outside git as prod.
-  cpSync(join(repo.root, "overlays", "prod", "policy"), join(dir, "policy"), { recursive: true });
-  const objects = parseAll(run(tool("kustomize"), ["build", dir]), `overlays/${env}`);
+  const objects = prodOverlayIn(repo.root, env, ns);
   expect(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name)).toEqual([ns]);
   return objects;
 }
@@ -62,23 +44,8 @@ function prepare(objects: BuiltObject[], ns: string): void {
 }
 
 function deploy(env: string, args: string[] = []): Running {
-  const child = spawn(process.execPath, [join(repo.root, "scripts", "deploy.ts"), env, ...args], {
-    cwd: repo.root,
-    env: { ...process.env, KUBECONFIG: kubeconfig() },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  let exited = false;
-  child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-  const done = new Promise<Finished>((resolve) =>
-    child.on("close", (code) => {
-      exited = true;
-      resolve({ status: code ?? 1, stdout, stderr });
-    }),
-  );
-  return { output: () => ({ status: -1, stdout, stderr }), exited: () => exited, done };
+  // doctor and smoke have their own tests (deploy-checks.test.ts): these look at the phases alone.
+  return startCommand(repo.root, "deploy.ts", [env, "--no-doctor", "--no-smoke", ...args], { ...process.env, KUBECONFIG: kubeconfig() });
 }
 
 const gated = (ns: string): string[] =>
@@ -173,7 +140,7 @@ const trueConditions = (ns: string, job: string): string[] =>
 describe("npm run deploy (plain kubectl) against the control plane", () => {
   it("applies nothing and names the commands when a Secret the pods need is missing", () => {
     overlayIn("e2e-no-secrets", "ecom-deploy-no-secrets");
-    const out = spawnSync(process.execPath, [join(repo.root, "scripts", "deploy.ts"), "e2e-no-secrets"], {
+    const out = spawnSync(process.execPath, [join(repo.root, "scripts", "deploy.ts"), "e2e-no-secrets", "--no-doctor"], {
       cwd: repo.root,
       env: { ...process.env, KUBECONFIG: kubeconfig() },
       encoding: "utf8",

@@ -6,12 +6,12 @@
  * ExternalName targets pointed at what this file controls: a Service of its own and `localhost`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import { keysOf } from "../../scripts/lib/secret-keys.ts";
+import { prodOverlayIn } from "../support/commands.ts";
 import { RepoCopy } from "../support/repo-copy.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { parseAll, tool } from "../support/tools.ts";
@@ -31,25 +31,15 @@ const LEAKS = [...keysOf("medusa-secret").map((k) => value("medusa-secret", k)),
 let repo: RepoCopy;
 
 function overlay(env: string, ns: string, extra: { components?: string[]; patches?: object[] } = {}): void {
-  const dir = join(repo.root, "overlays", env);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, "kustomization.yaml"),
-    stringify({
-      apiVersion: "kustomize.config.k8s.io/v1beta1",
-      kind: "Kustomization",
-      namespace: ns,
-      resources: ["../prod"],
-      ...(extra.components ? { components: extra.components } : {}),
-      patches: [
-        { target: { kind: "Ingress" }, patch: JSON.stringify([{ op: "replace", path: "/spec/ingressClassName", value: CLASS }]) },
-        { target: { kind: "Service", name: "postgres" }, patch: JSON.stringify([{ op: "replace", path: "/spec/externalName", value: `doctor-db.${DEPS}.svc.cluster.local` }]) },
-        { target: { kind: "Service", name: "redis" }, patch: JSON.stringify([{ op: "replace", path: "/spec/externalName", value: "localhost" }]) },
-        ...(extra.patches ?? []),
-      ],
-    }),
-  );
-  cpSync(join(repo.root, "overlays", "prod", "policy"), join(dir, "policy"), { recursive: true });
+  prodOverlayIn(repo.root, env, ns, {
+    ...(extra.components ? { components: extra.components } : {}),
+    patches: [
+      { target: { kind: "Ingress" }, patch: JSON.stringify([{ op: "replace", path: "/spec/ingressClassName", value: CLASS }]) },
+      { target: { kind: "Service", name: "postgres" }, patch: JSON.stringify([{ op: "replace", path: "/spec/externalName", value: `doctor-db.${DEPS}.svc.cluster.local` }]) },
+      { target: { kind: "Service", name: "redis" }, patch: JSON.stringify([{ op: "replace", path: "/spec/externalName", value: "localhost" }]) },
+      ...(extra.patches ?? []),
+    ],
+  });
 }
 
 interface Ran {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describePhases, jobOutcome, planDeploy, unsubstituted, type Phase } from "../../scripts/lib/deploy.ts";
+import { describePhases, jobOutcome, planDeploy, smokeArgs, unsubstituted, type Phase } from "../../scripts/lib/deploy.ts";
 import { providedSecrets, referencedSecrets } from "../../scripts/lib/overlay.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { built, overlayDirs } from "../support/builds.ts";
@@ -117,5 +117,14 @@ describe("what the deploy tells the operator", () => {
     [[{ type: "Suspended", status: "True" }], { state: "running" }],
   ])("job conditions %j → %j", (conditions, outcome) => {
     expect(jobOutcome({ status: { conditions } })).toEqual(outcome);
+  });
+});
+
+describe("the smoke run after a deploy", () => {
+  it("passes the publishable key and every --resolve on", () => {
+    expect(smokeArgs("prod", undefined, [])).toEqual(["prod"]);
+    expect(smokeArgs("prod", "pk_1", ["a.example.com=127.0.0.1:8443", "b.example.com=127.0.0.1"])).toEqual([
+      "prod", "--publishable-key", "pk_1", "--resolve", "a.example.com=127.0.0.1:8443", "--resolve", "b.example.com=127.0.0.1",
+    ]);
   });
 });

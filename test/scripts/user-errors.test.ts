@@ -43,6 +43,13 @@ const CASES: [string, string, string[], RegExp][] = [
   ["dev:tls", "dev-tls.ts", ["dev", "--namespace"], /^error: usage: Option '--namespace <value>' argument missing\nusage:/],
   ["secrets:scan", "secrets-scan.ts", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run secrets:scan/],
   ["secrets:scan", "secrets-scan.ts", [], /^error: tool-missing: gitleaks not found \(GITLEAKS=\/nonexistent\/gitleaks does not exist\)/],
+  ["doctor", "doctor.ts", [], /^error: usage: npm run doctor/],
+  ["doctor", "doctor.ts", ["prod", "--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run doctor/],
+  ["doctor", "doctor.ts", ["no-such-env"], /^error: overlay-missing: no overlay overlays\/no-such-env\/kustomization\.yaml/],
+  ["smoke", "smoke.ts", ["prod", "dev"], /^error: usage: npm run smoke/],
+  ["smoke", "smoke.ts", ["prod", "--resolve", "shop.example.com"], /^error: usage: --resolve shop\.example\.com: expected HOST=ADDRESS or HOST=ADDRESS:PORT\n/],
+  ["smoke", "smoke.ts", ["prod", "--var", "SECRET_DOMAIN"], /^error: usage: --var SECRET_DOMAIN: expected NAME=VALUE\n/],
+  ["smoke", "smoke.ts", ["no-such-env"], /^error: overlay-missing: no overlay overlays\/no-such-env\/kustomization\.yaml/],
 ];
 
 describe("user errors", () => {
