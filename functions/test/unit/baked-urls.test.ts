@@ -3,7 +3,7 @@ import { shopModel } from "../../src/shop-model.ts";
 import { checkBakedUrls } from "../../src/baked-urls.ts";
 import { deriveCors } from "../../src/cors.ts";
 import type { KubeObject } from "../../src/kube.ts";
-import { type Rule, policy, shop, view } from "./helpers.ts";
+import { type Rule, policy, shop, view } from "../support/hand-built-overlay.ts";
 
 const BUILT_FOR = {
   medusa: { BACKEND_URL: "https://admin.example.com" },

@@ -4,7 +4,7 @@ import { applyToBuild } from "../../src/built-edits.ts";
 import { builtView } from "../../src/built-view.ts";
 import { derive } from "../../src/derive.ts";
 import { readResourceList, writeResourceList } from "../../src/resource-list.ts";
-import { policy, shop } from "./helpers.ts";
+import { policy, shop } from "../support/hand-built-overlay.ts";
 
 function built(namespace: string, storeCors: string) {
   const objects: any[] = shop().map((o) => ({ ...o, metadata: { ...o.metadata, namespace } }));

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { checkEnvShadowing } from "../../src/check-env-shadowing.ts";
 import type { KubeObject } from "../../src/kube.ts";
 import { shopModel } from "../../src/shop-model.ts";
-import { shop, view } from "./helpers.ts";
+import { shop, view } from "../support/hand-built-overlay.ts";
 
 function objects(): KubeObject[] {
   const out: any[] = shop();

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { shopModel } from "../../src/shop-model.ts";
 import { deriveCors } from "../../src/cors.ts";
 import { error } from "../../src/results.ts";
-import { TWO_HOSTS, ingress, policy, service, shop, view } from "./helpers.ts";
+import { TWO_HOSTS, ingress, policy, service, shop, view } from "../support/hand-built-overlay.ts";
 
 const INGRESS_REF = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", name: "ecom-ingress" };
 function derive(objects = shop(), p = policy(), opts = {}) {

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { shopModel } from "../../src/shop-model.ts";
 import { validateCrossObject } from "../../src/cross-object.ts";
 import type { KubeObject } from "../../src/kube.ts";
-import { container, deployment, policy, view } from "./helpers.ts";
+import { container, deployment, policy, view } from "../support/hand-built-overlay.ts";
 
 const MEDUSA_IMAGE = "ghcr.io/ekenheim/ecom/medusa:b60245b";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { shopModel } from "../../src/shop-model.ts";
 import { planMigrationJob } from "../../src/migration-job.ts";
-import { container, deployment, migrationJob, policy, shop, view } from "./helpers.ts";
+import { container, deployment, migrationJob, policy, shop, view } from "../support/hand-built-overlay.ts";
 
 const pinned = policy({ requirePinnedSha: true });
 const plan = (objects = shop(), p = policy(), opts = {}) => planMigrationJob(shopModel(view(objects, opts)), p);

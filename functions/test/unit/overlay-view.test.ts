@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { fieldOf, fileWhere } from "../../src/overlay-view.ts";
-import { view } from "./helpers.ts";
+import { view } from "../support/hand-built-overlay.ts";
 
 const object = { kind: "Deployment" };
 const container = { name: "medusa" };

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { PackageIndex, composeOverlay } from "../../src/package-view.ts";
 import { newItem } from "../../src/resource-list.ts";
 import { validateResources } from "../../src/resource-limits.ts";
-import { policy } from "./helpers.ts";
+import { policy } from "../support/hand-built-overlay.ts";
 import { itemsOf, packageOf } from "../support/package-index.ts";
 
 const DEPLOYMENT = `apiVersion: apps/v1

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { configReferences, podTemplates, sameNamespace } from "../../src/pod-templates.ts";
-import { container, deployment } from "./helpers.ts";
+import { container, deployment } from "../support/hand-built-overlay.ts";
 
 describe("pod templates", () => {
   test("each workload's template, with its owner's namespace, its labels, spec and where the spec sits; other objects have none", () => {

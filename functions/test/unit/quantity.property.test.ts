@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { parseQuantity } from "../../src/quantity.ts";
 import { validateResources } from "../../src/resource-limits.ts";
-import { container, deployment, policy, view } from "./helpers.ts";
+import { container, deployment, policy, view } from "../support/hand-built-overlay.ts";
 
 const NANO = 10n ** 9n;
 const amount = fc.bigInt({ min: 0n, max: 10n ** 18n });

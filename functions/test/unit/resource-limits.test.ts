@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { KubeObject } from "../../src/kube.ts";
 import { boundsFor, validateResources } from "../../src/resource-limits.ts";
-import { RESOURCES, container, deployment, policy, view } from "./helpers.ts";
+import { RESOURCES, container, deployment, policy, view } from "../support/hand-built-overlay.ts";
 
 const res = (requests: Record<string, unknown>, limits: Record<string, unknown>) => ({ requests, limits });
 const check = (objects: KubeObject[], p = policy(), opts = {}) => validateResources(view(objects, opts), p);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { KubeObject } from "../../src/kube.ts";
 import { shapeProblems } from "../../src/shapes.ts";
-import { container, deployment } from "./helpers.ts";
+import { container, deployment } from "../support/hand-built-overlay.ts";
 
 /** Each finding as field: message, for the one object given. */
 const problems = (o: KubeObject) =>

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { derive } from "../../src/derive.ts";
 import type { KubeObject } from "../../src/kube.ts";
-import { ingress, policy, service, shop, view } from "./helpers.ts";
+import { ingress, policy, service, shop, view } from "../support/hand-built-overlay.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
 

@@ -1,3 +1,4 @@
+/** An overlay built by hand for the core's unit tests: a shop's objects as a build would emit them, the view of them the core reads, and a policy. */
 import type { KubeObject } from "../../src/kube.ts";
 import type { OverlayView } from "../../src/overlay-view.ts";
 import { type Policy, parsePolicy } from "../../src/policy.ts";
