@@ -8,17 +8,15 @@ import {
   cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, test, type ExpectStatic } from "vitest";
 import { parse, stringify } from "yaml";
 import { BUNDLE, runCommandAsync, type Outcome } from "../../test/support/repo-copy.ts";
+import { REPO_ROOT } from "../../test/support/tools.ts";
+import { FIXTURES } from "./support/resource-lists.ts";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(HERE, "..", "..");
-const FIXTURES = join(HERE, "fixtures");
 const SHARED_PACKAGE = join(FIXTURES, "_package");
-const RENDER = join(REPO, "scripts", "render.ts");
+const RENDER = join(REPO_ROOT, "scripts", "render.ts");
 const UPDATE = process.env.UPDATE_FIXTURES === "1";
 
 interface ScenarioConfig {
@@ -53,7 +51,7 @@ beforeAll(() => {
   if (!existsSync(BUNDLE)) throw new Error("functions/dist/ecom-fn.mjs is missing: run `npm run build` first");
   // A stale bundle would make every scenario fail (or pass) for reasons the sources no longer have.
   const built = statSync(BUNDLE).mtimeMs;
-  const src = join(REPO, "functions", "src");
+  const src = join(REPO_ROOT, "functions", "src");
   const newer = readdirSync(src).filter((f) => statSync(join(src, f)).mtimeMs > built);
   if (newer.length) throw new Error(`functions/dist/ecom-fn.mjs is older than ${newer.join(", ")}: run \`npm run build\``);
 
@@ -137,7 +135,7 @@ describe.concurrent("plugin mode: a DeployPolicy as functionConfig over a built 
 
 function readConfig(dir: string, expect: ExpectStatic): ScenarioConfig {
   const config = parse(readFileSync(join(dir, ".expected", "config.yaml"), "utf8")) as ScenarioConfig;
-  expect(typeof config?.exitCode, `${relative(REPO, dir)}/.expected/config.yaml needs an exitCode`).toBe("number");
+  expect(typeof config?.exitCode, `${relative(REPO_ROOT, dir)}/.expected/config.yaml needs an exitCode`).toBe("number");
   return config;
 }
 
