@@ -77,6 +77,22 @@ describe("what an overlay needs from the cluster", () => {
     expect(n.externalNames).toEqual([]);
   });
 
+  it("a private image without a pull secret needs none (the function refuses that build); an app Secret mounted as a volume is read whole, with no key to ask for; a ClusterIssuer", () => {
+    const n = needs([
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns" } },
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: "j" },
+        spec: { template: { spec: { containers: [{ name: "c", image: `${PRIVATE_REGISTRY}ecom/medusa:1234567` }], volumes: [{ name: "v", secret: { secretName: "storefront-secret" } }] } } },
+      },
+      { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "i", annotations: { "cert-manager.io/cluster-issuer": "le" } }, spec: {} },
+    ]);
+    expect(n.pullSecret).toBeUndefined();
+    expect(n.secrets).toEqual([{ name: "storefront-secret", keys: [] }]);
+    expect(n.ingresses).toEqual([{ name: "i", issuer: { kind: "ClusterIssuer", name: "le" }, tlsSecrets: [] }]);
+  });
+
   it("a key read with secretKeyRef, a Secret of unknown keys, optional references, a cert-manager issuer, a store without kind", () => {
     const pod = (spec: object): BuiltObject => ({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: { template: { spec } } });
     const n = needs([
@@ -121,6 +137,8 @@ describe("ExternalName targets", () => {
     expect(externalNameLookup("redis.cache.svc")).toEqual({ service: { namespace: "cache", name: "redis" } });
     expect(externalNameLookup("db.example.com.")).toEqual({ dns: "db.example.com" });
     expect(externalNameLookup("x.svc.cluster.local.example.com")).toEqual({ dns: "x.svc.cluster.local.example.com" });
+    expect(externalNameLookup("medusa.shop.svc.cluster.local.")).toEqual({ service: { namespace: "shop", name: "medusa" } });
+    expect(externalNameLookup("a.b.c.svc")).toEqual({ dns: "a.b.c.svc" });
   });
 });
 
@@ -248,6 +266,12 @@ describe("the checks, one line each", () => {
   it("external-name: a target that does not resolve fails", () => {
     const o = { ...healthy(), resolved: { ...healthy().resolved, "redis.database.example.internal": { error: "ENOTFOUND" } } };
     expect(lines(PROD, o)[8]).toBe("[fail] external-name redis: redis.database.example.internal does not resolve (ENOTFOUND): the pods waiting for redis never start; fix: point Service redis's externalName at the datastore's host");
+  });
+
+  it("the verdict names a check that failed on two lines once, and counts both", () => {
+    const fail = { check: "tls i", state: "fail", seen: "x" } as const;
+    expect(commandError(() => verdict([fail, fail, { check: "a", state: "ok", seen: "y" }], "doctor-failed", "z")).message).toBe("2 of 3 checks failed (tls i): z");
+    expect(() => verdict([{ check: "a", state: "skip", seen: "y" }, { check: "b", state: "warn", seen: "y" }], "doctor-failed", "z")).not.toThrow();
   });
 
   it("a failed check fails the run with doctor-failed, naming each failed check once; a warning does not", () => {
