@@ -142,8 +142,7 @@ function sharesNodes(node: unknown, seen: WeakSet<object>): boolean {
   return (Array.isArray(node) ? node : Object.values(node)).some((child) => sharesNodes(child, seen));
 }
 
-function makeItem(source: string, verbatim: string | undefined, index: number): Item {
-  const data = dataOf(source, index);
+function makeItem(source: string, verbatim: string | undefined, index: number, data = dataOf(source, index)): Item {
   if (!isPlainObject(data)) throw new ResourceListError(`item ${index} is not an object`);
   const text = (value: unknown, field: string): string => {
     if (value === undefined || value === null) return "";
@@ -182,13 +181,12 @@ export function fileItems(text: string, path: string): Item[] {
   // One document and no aliases: the fast reader alone decides, as for every item of a ResourceList.
   const sources = /^(---|\.\.\.)/m.test(src) ? documentSources(src, path) : [src];
   return sources.flatMap((source, i) => {
-    let data: unknown;
     try {
-      data = dataOf(source, i);
+      const data = dataOf(source, i);
+      return isPlainObject(data) ? [{ ...makeItem(source, undefined, i, data), path }] : [];
     } catch (e) {
-      throw new ResourceListError(`${path}: ${(e as Error).message.replace(/^item \d+ /, "")}`);
+      throw new ResourceListError(`${path}: ${(e as Error).message.replace(/^item \d+:? /, "")}`);
     }
-    return isPlainObject(data) ? [{ ...makeItem(source, undefined, i), path }] : [];
   });
 }
 
@@ -196,7 +194,8 @@ function documentSources(src: string, path: string): string[] {
   return parseAllDocuments(src, READ_OPTIONS).flatMap((doc) => {
     if (doc.errors.length) throw new ResourceListError(`${path}: is not valid YAML: ${firstLine(doc.errors[0]!.message)}`);
     const [start, , end] = doc.range;
-    return doc.contents === null ? [] : [src.slice(start, end)];
+    // A document's range starts at its `---` line: the item is what follows it.
+    return doc.contents === null ? [] : [src.slice(start, end).replace(/^---[^\n]*\n/, "")];
   });
 }
 

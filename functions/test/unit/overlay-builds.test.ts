@@ -64,4 +64,11 @@ describe("OverlayBuilds", () => {
       message: "OverlayBuilds: a document is not an object",
     }] });
   });
+
+  test("a document js-yaml refuses but YAML 1.2 reads is read all the same, in order", () => {
+    // A local tag: js-yaml knows none and stops, the `yaml` package reads the value under it.
+    expect(builds({ "overlays/prod": `${SERVICE}---\nkind: !custom ConfigMap\n` })).toEqual({
+      builds: new Map([["overlays/prod", [{ apiVersion: "v1", kind: "Service", metadata: { name: "b" } }, { kind: "ConfigMap" }]]]),
+    });
+  });
 });

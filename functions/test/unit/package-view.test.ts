@@ -3,7 +3,7 @@ import { PackageIndex, composeOverlay } from "../../src/package-view.ts";
 import { newItem } from "../../src/resource-list.ts";
 import { validateResources } from "../../src/resource-limits.ts";
 import { policy } from "../support/hand-built-overlay.ts";
-import { itemsOf, packageOf } from "../support/package-index.ts";
+import { itemsOf, packageOf, withoutPaths } from "../support/package-index.ts";
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -339,5 +339,34 @@ describe("composeOverlay", () => {
       expect(out.view).toBeUndefined();
       expect(messages(out)).toEqual([[code, OVERLAY_FILE, "patches[0]", message]]);
     });
+  });
+});
+
+describe("a resource file that holds a list", () => {
+  const SERVICE = (name: string) => ({ apiVersion: "v1", kind: "Service", metadata: { name } });
+  const listFile = (items: string) => `apiVersion: v1\nkind: List\nitems:\n${items}`;
+  const composeWith = (text: string) =>
+    composeOverlay(packageOf({ [OVERLAY_FILE]: `${KUSTOMIZATION}resources:\n  - all.yaml\n`, "overlays/prod/all.yaml": text }), "overlays/prod");
+
+  test("each item is an object of the build, after the file's other objects, and comes from the file", () => {
+    const out = composeWith(`${listFile("  - {apiVersion: v1, kind: Service, metadata: {name: a}}\n  - {apiVersion: v1, kind: Service, metadata: {name: b}}\n")}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: c\n`);
+    expect(out.results).toEqual([]);
+    expect(withoutPaths(out.view!.objects)).toEqual([SERVICE("c"), SERVICE("a"), SERVICE("b")]);
+    expect(out.view!.objects.map((o) => out.view!.fileOf(o))).toEqual(Array(3).fill("overlays/prod/all.yaml"));
+  });
+
+  test("any kind ending in List, nested too; a list without items, or items that are no objects, adds nothing", () => {
+    const out = composeWith(listFile("  - {apiVersion: v1, kind: ServiceList, items: [{apiVersion: v1, kind: Service, metadata: {name: inner}}]}\n  - {apiVersion: v1, kind: ConfigMapList}\n  - just-text\n"));
+    expect(withoutPaths(out.view!.objects)).toEqual([SERVICE("inner")]);
+  });
+
+  test("a patch finds an object that came in a list by its name", () => {
+    const out = composeOverlay(packageOf({
+      [OVERLAY_FILE]: `${KUSTOMIZATION}resources:\n  - all.yaml\npatches:\n  - path: patch.yaml\n`,
+      "overlays/prod/all.yaml": listFile("  - {apiVersion: v1, kind: Service, metadata: {name: a}}\n"),
+      "overlays/prod/patch.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  type: ClusterIP\n",
+    }), "overlays/prod");
+    expect(out.results).toEqual([]);
+    expect(withoutPaths(out.view!.objects)).toEqual([{ ...SERVICE("a"), spec: { type: "ClusterIP" } }]);
   });
 });
