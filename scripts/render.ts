@@ -14,7 +14,7 @@ import { dump } from "js-yaml";
 import { CommandError, main } from "./lib/command.ts";
 import { goInstalledTool, SETUP_HINT } from "./lib/find-tool.ts";
 import { bundleStale, linkHint, planRender, linkOnTheWay, renderTarget, stagePackage, USAGE, type OverlayPlan } from "./lib/render.ts";
-import { buildOverlay, judgeOverlay, overlayBuildsConfig, type Build, type Respond } from "./lib/render-check.ts";
+import { kustomizeBuildText, judgeOverlay, overlayBuildsConfig, type Build, type Respond } from "./lib/render-check.ts";
 import { REPO_ROOT } from "./lib/repo-root.ts";
 
 const CORE = join(REPO_ROOT, "functions", "dist", "ecom-fn-core.mjs");
@@ -54,7 +54,7 @@ await main(async () => {
   if (!existsSync(CORE)) throw new CommandError("tool-missing", `${relative(cwd, CORE)} is missing; run \`npm run build\` first`);
   const { plans, problems } = planRender(target);
   // The builds run side by side while the function reads the files; each is made once.
-  const builds = new Map(plans.map((p) => [p.overlay, buildOverlay(found.path, target.root, p.overlay)]));
+  const builds = new Map(plans.map((p) => [p.overlay, kustomizeBuildText(found.path, target.root, p.overlay)]));
   const core = (await import(pathToFileURL(CORE).href)) as Core;
 
   const results: Result[] = [];
@@ -130,7 +130,7 @@ async function judge(core: Core, kustomize: string, root: string, plans: Overlay
       const stage = join(scratch, "package");
       stagePackage(root, stage);
       write(stage, writes);
-      const rebuilt = await Promise.all(stale.map((p) => buildOverlay(kustomize, stage, p.overlay)));
+      const rebuilt = await Promise.all(stale.map((p) => kustomizeBuildText(kustomize, stage, p.overlay)));
       stale.forEach((p, i) => built.set(p.overlay, rebuilt[i]!));
     }
     return plans.flatMap(({ overlay, policy }) => {

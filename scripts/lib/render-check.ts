@@ -19,7 +19,7 @@ export interface Disagreement {
 export type Build = { text: string } | { problem: string };
 
 /** `kustomize build` of one overlay: its text, or why it failed. Builds of several overlays run side by side. */
-export function buildOverlay(kustomize: string, root: string, overlay: string): Promise<Build> {
+export function kustomizeBuildText(kustomize: string, root: string, overlay: string): Promise<Build> {
   return new Promise((done) => {
     const child = spawn(kustomize, ["build", join(root, overlay)], { stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];

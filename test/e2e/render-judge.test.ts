@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildOverlay, judgeOverlay, type Respond } from "../../scripts/lib/render-check.ts";
+import { kustomizeBuildText, judgeOverlay, type Respond } from "../../scripts/lib/render-check.ts";
 import { BUNDLE, BUNDLE_CORE, RepoCopy, render, requireBundle, runCommand } from "../support/repo-copy.ts";
 import { overlayNames } from "../support/targets.ts";
 import { parseAll, tool } from "../support/tools.ts";
@@ -164,7 +164,7 @@ describe("valid kustomize the in-function composition does not model", () => {
 describe("the judge", () => {
   it("names overlay, object, field and both values when the build deploys something else than the function derives", async () => {
     const repo = repoWith({}, [["overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org"]]);
-    const found = judgeOverlay(respond, "overlays/prod", policyOf(repo, "prod"), await buildOverlay(tool("kustomize"), repo.root, "overlays/prod"));
+    const found = judgeOverlay(respond, "overlays/prod", policyOf(repo, "prod"), await kustomizeBuildText(tool("kustomize"), repo.root, "overlays/prod"));
     expect(found.map((d) => d.overlay)).toEqual(Array(found.length).fill("overlays/prod"));
     expect(found.map((d) => d.message)).toContainEqual(expect.stringMatching(
       /^ConfigMap ecom-prod\/medusa-config: data\.STORE_CORS: the render left "https:\/\/shop\.example\.com" .* derives "https:\/\/store\.example\.org"/,
@@ -173,7 +173,7 @@ describe("the judge", () => {
 
   it("passes an overlay whose committed values are what its build implies", async () => {
     const repo = repoWith({});
-    expect(judgeOverlay(respond, "overlays/prod", policyOf(repo, "prod"), await buildOverlay(tool("kustomize"), repo.root, "overlays/prod"))).toEqual([]);
+    expect(judgeOverlay(respond, "overlays/prod", policyOf(repo, "prod"), await kustomizeBuildText(tool("kustomize"), repo.root, "overlays/prod"))).toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildOverlay, judgeOverlay, overlayBuildsConfig, type Respond } from "../../scripts/lib/render-check.ts";
+import { kustomizeBuildText, judgeOverlay, overlayBuildsConfig, type Respond } from "../../scripts/lib/render-check.ts";
 import { built } from "../support/builds.ts";
 import { REPO_ROOT, tool } from "../support/tools.ts";
 
@@ -62,16 +62,16 @@ const policy = (spec: Record<string, unknown>) => ({ apiVersion: "fn.ecom.ekenhe
 const prodPolicy = (root: string) => parse(readFileSync(join(root, "overlays/prod/policy/policy.yaml"), "utf8"));
 /** The judge over a new build of the overlay, as `npm run render` runs it. */
 const judge = async (root: string, overlay: string, policyObject: unknown, fn: Respond = respond) =>
-  judgeOverlay(fn, overlay, policyObject, await buildOverlay(tool("kustomize"), root, overlay));
+  judgeOverlay(fn, overlay, policyObject, await kustomizeBuildText(tool("kustomize"), root, overlay));
 const DISAGREES = "its own composition of the overlay differs from kustomize's (a feature it does not model); the value kustomize deploys decides";
 
-describe("buildOverlay", () => {
+describe("kustomizeBuildText", () => {
   it("gives the text kustomize builds", async () => {
-    expect(await buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({ text: built("overlays/prod").text });
+    expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({ text: built("overlays/prod").text });
   });
 
   it("names the overlay and kustomize's reason when the build fails", async () => {
-    expect(await buildOverlay(tool("kustomize"), REPO_ROOT, "overlays/none")).toEqual({
+    expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/none")).toEqual({
       problem: expect.stringMatching(/^`kustomize build overlays\/none` fails: Error: must build at directory: .*overlays\/none.*: no such file or directory$/),
     });
   });
