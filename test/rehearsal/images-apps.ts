@@ -57,8 +57,8 @@ function contextDir(source: string, app: string): string {
 }
 
 /**
- * A scratch directory for a builder stage, removed whatever happens. A builder holds a gigabyte of
- * node_modules: on a disk mounted with `discard` removing it took two minutes, on /dev/shm a second.
+ * A scratch directory for a builder stage, removed whatever happens. A builder holds a large
+ * node_modules, which is slow to remove from a disk mounted with `discard` and quick from /dev/shm.
  */
 async function inScratch<T>(app: string, work: (scratch: string) => Promise<T>): Promise<T> {
   const scratch = mkdtempSync(join(scratchParent(process.env) ?? tmpdir(), `ecom-image-${app}-`));
