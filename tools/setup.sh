@@ -56,7 +56,7 @@ go_tool() {
   # `go version -m` prints one `mod` line: the module the binary was installed from, and its version.
   [ -x "$GOBIN_DIR/$name" ] && installed="$(go version -m "$GOBIN_DIR/$name" 2>/dev/null | awk '$1 == "mod" { print $3 }')"
   [ "$installed" = "$version" ] && return 0
-  log "installing $name $version (found: ${installed:-none}); the first time takes a minute or two"
+  log "installing $name $version (found: ${installed:-none})"
   go install "$package@$version"
 }
 go_tool kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
@@ -87,7 +87,7 @@ go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSI
 venv="$CACHE/checkov-$CHECKOV_VERSION"
 # The marker is written last, so an interrupted install is redone rather than used.
 if [ ! -f "$venv/.installed" ]; then
-  log "installing Checkov $CHECKOV_VERSION into $venv (about two minutes the first time)"
+  log "installing Checkov $CHECKOV_VERSION into $venv (only the first time)"
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
@@ -110,7 +110,7 @@ done
 # --- tools/flux-build (Flux's own build code), rebuilt when a source file is newer than it ---------
 flux_build="$REPO/.cache/tools/flux-build"
 if [ ! -x "$flux_build" ] || [ -n "$(find "$REPO/tools/flux-build" -type f -newer "$flux_build")" ]; then
-  log "building tools/flux-build (the first time takes a minute or two)"
+  log "building tools/flux-build (again only when its sources change)"
   (cd "$REPO/tools/flux-build" && go build -o "$flux_build" .) || die "building tools/flux-build failed (output above)"
 fi
 
