@@ -28,7 +28,7 @@ import { REPO_ROOT, parseAll, tool } from "../support/tools.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { runCommand, type Outcome as Run } from "../support/repo-copy.ts";
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
 const PACKAGE = join(REPO_ROOT, "functions/test/fixtures/_package");
 const OVERLAY = "overlays/prod";
 const POLICY = `${OVERLAY}/policy/policy.yaml`;
@@ -800,8 +800,10 @@ describe("generated overlays: a clear refusal, or exactly the values the real ku
     console.log(`differential: ${line(tally)}\n${rows.join("\n")}`);
     // A generator that only produced refusals would compare nothing with kustomize.
     const cases = RUNS + EXAMPLES.length;
+    // Package mode accepts fewer of the random cases than plugin mode can compare: the older dimensions
+    // (patch files, deletions, nested prefixes, tags read as numbers) are refused there by design.
     expect(tally.accepted + tally["plugin-only"], JSON.stringify(tally)).toBeGreaterThan(cases / 3);
-    expect(tally.accepted, JSON.stringify(tally)).toBeGreaterThan(cases / 6);
+    expect(tally.accepted, JSON.stringify(tally)).toBeGreaterThan(cases / 12);
     expect(tally.refused, JSON.stringify(tally)).toBeGreaterThan(0);
     for (const [dimension, table] of Object.entries(DIMENSIONS)) {
       for (const value of Object.keys(table)) {
