@@ -30,7 +30,7 @@ describe("runCount", () => {
     expect(runCount("BENCH_RUNS", value, 21)).toBe(runs);
   });
 
-  it.each(["0", "-1", "1.5", "07", "1001", "10000", "2x", " 3", "many"])("refuses %j as a usage error naming the variable", (value) => {
+  it.each(["0", "-1", "1.5", "07", "1001", "10000", "21000", "2x", " 3", "many"])("refuses %j as a usage error naming the variable", (value) => {
     expect(refusal(() => runCount("BENCH_RENDER_RUNS", value, 5))).toEqual({
       code: "usage",
       message: `BENCH_RENDER_RUNS=${value}: expected a whole number from 1 to 1000\n${USAGE}`,
@@ -92,6 +92,7 @@ describe("renderEntry", () => {
     [undefined, '""'],
     ["npm run build && node scripts/render.ts --all", '"node scripts/render.ts --all"'],
     ["node scripts/render.ts && echo done", '"echo done"'],
+    ["FORCE=1 node scripts/render.ts", '"FORCE=1 node scripts/render.ts"'],
     ["node ../elsewhere/render.ts", '"node ../elsewhere/render.ts"'],
     ["node scripts/render.js", '"node scripts/render.js"'],
     ["node scripts/sub/render.ts", '"node scripts/sub/render.ts"'],
