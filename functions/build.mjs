@@ -1,9 +1,11 @@
 import { build } from "esbuild";
 import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
-const dist = (name) => new URL(`./dist/${name}`, import.meta.url).pathname;
-const src = (name) => new URL(`./src/${name}`, import.meta.url).pathname;
+// Paths, not URL paths: a checkout under a directory with a space would otherwise be looked for as `%20`.
+const dist = (name) => fileURLToPath(new URL(`./dist/${name}`, import.meta.url));
+const src = (name) => fileURLToPath(new URL(`./src/${name}`, import.meta.url));
 // The oldest Node.js the function runs on: functions/package.json's engines, the one place it is stated.
 const minNode = /^>=(\d+\.\d+\.\d+)$/.exec(JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")).engines.node)?.[1];
 if (!minNode) throw new Error("functions/package.json: engines.node must read >=MAJOR.MINOR.PATCH");

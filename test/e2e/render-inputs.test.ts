@@ -5,7 +5,8 @@
  * judged by the real kustomize, as every render is.
  */
 import { createHash } from "node:crypto";
-import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -243,8 +244,14 @@ describe("which overlays", () => {
   });
 });
 
+/** A script run the way `npm run render` runs it: npm names the script being run in the environment. */
+function runCommandAsNpm(script: string, cwd: string): Outcome {
+  const out = spawnSync(process.execPath, [script], { cwd, encoding: "utf8", env: { ...process.env, npm_lifecycle_event: "render" } });
+  return { status: out.status ?? 1, stdout: out.stdout, stderr: out.stderr };
+}
+
 describe("a checkout whose path has a space", () => {
-  it("renders with its own script and bundle", () => {
+  it("builds its function and renders with its own script and bundle", () => {
     const repo = prod();
     const parent = mkdtempSync(join(tmpdir(), "ecom render "));
     scratch.push(parent);
@@ -252,8 +259,12 @@ describe("a checkout whose path has a space", () => {
     cpSync(repo.root, checkout, { recursive: true, verbatimSymlinks: true });
     symlinkSync(join(REPO_ROOT, "node_modules"), join(checkout, "node_modules"));
     writeFileSync(join(checkout, "overlays/prod/ingress.yaml"), readFileSync(join(checkout, "overlays/prod/ingress.yaml"), "utf8").replace(/shop\.example\.com/g, "store.example.org"));
-    const out = runCommand(process.execPath, [join(checkout, "scripts", "render.ts")], checkout);
+    // As `npm run render` runs it, with a source newer than the bundle: the function is built there first.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(checkout, "functions/src/run.ts"), later, later);
+    const out = runCommandAsNpm(join(checkout, "scripts", "render.ts"), checkout);
     expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^functions\/dist\/ecom-fn\.mjs: /m);
     expect(readFileSync(join(checkout, "overlays/prod/derived/medusa-config.yaml"), "utf8")).toContain("STORE_CORS: https://store.example.org");
   });
 });
