@@ -814,6 +814,44 @@ describe("generated overlays: a clear refusal, or exactly the values the real ku
     }
   }, 600_000);
 
+  it("has an oracle that reads the rules as written (hand-worked cases, no function involved)", () => {
+    const pod = (app: string, extra: object = {}) => ({
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: app, namespace: "ns" },
+      spec: { template: { metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `img/${app}:abc1234`, ports: [{ name: "http", containerPort: 9000 }], ...extra }] } } },
+    });
+    const svc = (name: string, app: string, ports: object[] = [{ port: 9000 }]) =>
+      ({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: "ns" }, spec: { selector: { app }, ports } });
+    const path = (p: string, service: string, pathType = "Prefix") => ({ path: p, pathType, backend: { service: { name: service, port: { number: 80 } } } });
+    const ingress = (name: string, tls: string[], rules: Array<[string, object[]]>) => ({
+      apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name, namespace: "ns" },
+      spec: { tls: [{ hosts: tls }], rules: rules.map(([host, paths]) => ({ host, http: { paths } })) },
+    });
+    const objects = (...extra: object[]) => [pod("medusa"), pod("storefront"), svc("medusa", "medusa"), svc("storefront", "storefront"), pod("minio"), svc("minio", "minio"), ...extra] as BuiltObject[];
+    const split = (...admin: object[]) => ingress("shop", ["*.a.test"], [["shop.a.test", [path("/", "storefront"), path("/app/", "medusa"), ...admin, path("/auth", "medusa", "ImplementationSpecific")]]]);
+    // A TLS entry of an Ingress that routes only to another app still covers the host; `*.` covers one label.
+    const other = ingress("objects", ["*.b.test"], [["s3.b.test", [path("/", "minio")]]]);
+    const values = oracle(objects(split(path("/admin", "medusa")), ingress("brand", [], [["x.y.b.test", [path("/", "storefront")]], ["www.b.test", [path("/", "storefront")]]]), other),
+      { spec: { bakedUrls: { storefront: { NEXT_PUBLIC_BASE_URL: "https://www.b.test" } } } });
+    expect(values).toEqual({
+      values: {
+        medusa: {
+          STORE_CORS: "http://x.y.b.test,https://shop.a.test,https://www.b.test",
+          ADMIN_CORS: "https://shop.a.test,http://x.y.b.test,https://www.b.test",
+          AUTH_CORS: "https://shop.a.test,http://x.y.b.test,https://www.b.test",
+          BACKEND_URL: "https://shop.a.test", STOREFRONT_URL: "https://www.b.test",
+        },
+        storefront: { NEXT_PUBLIC_BASE_URL: "https://www.b.test", MEDUSA_BACKEND_URL: "http://medusa:9000" },
+      },
+      jobTag: "abc1234",
+    });
+    // Of two paths as long, Exact wins: `/admin` goes to the other app, so no host is the backend.
+    const shadowed = oracle(objects(split(path("/admin", "medusa"), path("/admin", "minio", "Exact")), other), {});
+    expect("refused" in shadowed && shadowed.refused).toEqual(["rule 8: 0 candidates for BACKEND_URL: []"]);
+    // Several storefront hosts and no baked URL: refused, not the first one taken.
+    const two = oracle(objects(split(path("/admin", "medusa")), ingress("brand", [], [["www.b.test", [path("/", "storefront")]]])), {});
+    expect("refused" in two && two.refused).toEqual(['rule 9: 2 candidates for NEXT_PUBLIC_BASE_URL: ["http://www.b.test","https://shop.a.test"]']);
+  });
+
   it("refuses, rather than guesses, each feature it does not model", () => {
     expect("files" in runFunction(treeOf(BASE))).toBe(true);
     for (const change of [{ delivery: "json6902-file" }, { delivery: "delete-and-new" }, { naming: "nested-prefix" }] as Partial<Scenario>[]) {
