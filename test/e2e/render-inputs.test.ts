@@ -211,16 +211,35 @@ describe("files kustomize reads that the function cannot", () => {
 });
 
 describe("an Ingress inside a kind: List", () => {
-  it("is read as kustomize reads it: each item an object, the derived values from its hosts", () => {
-    const repo = prod();
+  /** base/ingress.yaml as the one item of a List, with the List's own metadata. */
+  function listed(repo: RepoCopy, metadata = "") {
     const lines = repo.read("base/ingress.yaml").split("\n").filter((l) => l && !l.startsWith("#"));
-    writeFileSync(join(repo.root, "base/ingress.yaml"), `apiVersion: v1\nkind: List\nitems:\n${lines.map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join("\n")}\n`);
+    writeFileSync(join(repo.root, "base/ingress.yaml"), `apiVersion: v1\nkind: List\n${metadata}items:\n${lines.map((l, i) => (i === 0 ? `  - ${l}` : `    ${l}`)).join("\n")}\n`);
     hostChange(repo);
     repo.commit("listed ingress");
+  }
+  const kptAlone = (repo: RepoCopy) =>
+    runCommand(tool("kpt"), ["fn", "eval", repo.root, "--truncate-output=false", "--exec", `${process.execPath} ${join(REPO_ROOT, "functions/dist/ecom-fn.mjs")}`], repo.root);
+
+  it("is read as kustomize reads it: each item an object, the derived values from its hosts", () => {
+    const repo = prod();
+    listed(repo);
     expect(parseAll(runCommand(tool("kustomize"), ["build", join(repo.root, "base")], repo.root).stdout).some((o) => o.kind === "Ingress")).toBe(true);
     const out = render(repo.root);
     expect(out.status, out.stderr).toBe(0);
     expect(deployed(repo.root, "medusa-config").STORE_CORS).toBe("https://store.example.org");
+  });
+
+  it("kpt alone reads a List only with a name of its own, and then derives the same", () => {
+    const unnamed = prod();
+    listed(unnamed);
+    const out = kptAlone(unnamed);
+    expect(out.status).not.toBe(0);
+    expect(out.stdout + out.stderr).toContain("input resource list must contain only KRM resources: base/ingress.yaml: resource must have `metadata.name`");
+    const named = prod();
+    listed(named, "metadata:\n  name: ingresses\n");
+    expect(kptAlone(named).status).toBe(0);
+    expect(deployed(named.root, "medusa-config").STORE_CORS).toBe("https://store.example.org");
   });
 });
 
