@@ -4,9 +4,7 @@
  * before it loads the core: a Node.js too old to parse or run the core must stop the build with a
  * message, never print nothing and exit 0, which `kubectl apply --prune` would read as "delete the shop".
  */
-import * as os from "node:os";
-import * as url from "node:url";
-import { cacheFile, loadCore } from "./code-cache.ts";
+import { builtin, cacheFile, loadCore } from "./code-cache.ts";
 import type { respond } from "./run.ts";
 
 declare const MIN_NODE: string;
@@ -41,7 +39,9 @@ if (olderThan(process.versions.node, MIN_NODE)) {
   input.then((text) => {
     let loaded: ReturnType<typeof loadCore<{ respond: typeof respond }>>;
     try {
-      loaded = loadCore(url.fileURLToPath(new URL("./ecom-fn-core.cjs", import.meta.url)), cacheFile(process.env, os.homedir, process.version, process.arch));
+      const { fileURLToPath } = builtin<typeof import("node:url")>("url");
+      const { homedir } = builtin<typeof import("node:os")>("os");
+      loaded = loadCore(fileURLToPath(new URL("./ecom-fn-core.cjs", import.meta.url)), cacheFile(process.env, homedir, process.version, process.arch));
     } catch (err) {
       cannotRun(err as Error);
       return;

@@ -10,12 +10,24 @@
  * Whatever goes wrong with the cache (no home, a read-only disk, a record V8 rejects), the core is
  * compiled from source and the answer is the same; only the cache is given up, silently.
  */
-// Namespace imports: cli.ts bundles this file, and a Node.js too old for the function must still link
-// it (a named import of an export it lacks would fail before cli.ts can say which version it needs).
-import * as fs from "node:fs";
-import * as nodeModule from "node:module";
-import * as path from "node:path";
-import * as vm from "node:vm";
+import { createRequire } from "node:module";
+
+const fallback = createRequire(import.meta.url);
+
+/**
+ * A builtin module as CommonJS gives it. An ES module's import of a builtin makes Node build a module
+ * facade of it before anything runs, which slowed the executable's start measurably for the few it
+ * needs; process.getBuiltinModule (Node.js 20.16 and 22.3 on) hands out the module itself. The ids
+ * have no `node:` prefix: cli.ts runs this before its version check, on runtimes that lack it.
+ */
+export function builtin<T>(id: string): T {
+  return (process.getBuiltinModule ? process.getBuiltinModule(id) : fallback(id)) as T;
+}
+
+const fs = builtin<typeof import("node:fs")>("fs");
+const nodeModule = builtin<typeof import("node:module")>("module");
+const path = builtin<typeof import("node:path")>("path");
+const vm = builtin<typeof import("node:vm")>("vm");
 
 /** The file that caches the core's compiled code for this Node.js, or undefined when there is no cache home. */
 export function cacheFile(env: NodeJS.ProcessEnv, home: () => string, version: string, arch: string): string | undefined {

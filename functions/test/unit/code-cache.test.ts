@@ -2,12 +2,19 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cacheFile, cachedCode, cacheRecord, loadCore } from "../../src/code-cache.ts";
+import path from "node:path";
+import { builtin, cacheFile, cachedCode, cacheRecord, loadCore } from "../../src/code-cache.ts";
 
 const home = (dir: string) => () => dir;
 const homeless = () => {
   throw new Error("no home");
 };
+
+describe("builtin", () => {
+  it("is the builtin module itself, by its id without the node: prefix", () => {
+    expect(builtin("path")).toBe(path);
+  });
+});
 
 describe("cacheFile: the user's own cache, one file per Node.js version and architecture", () => {
   it("lives under an absolute XDG_CACHE_HOME", () => {
