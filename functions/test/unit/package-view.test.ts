@@ -356,8 +356,8 @@ describe("a resource file that holds a list", () => {
   });
 
   test("any kind ending in List, nested too; a list without items, or items that are no objects, adds nothing", () => {
-    const out = composeWith(listFile("  - {apiVersion: v1, kind: ServiceList, items: [{apiVersion: v1, kind: Service, metadata: {name: inner}}]}\n  - {apiVersion: v1, kind: ConfigMapList}\n  - just-text\n"));
-    expect(withoutPaths(out.view!.objects)).toEqual([SERVICE("inner")]);
+    const out = composeWith(listFile("  - {apiVersion: v1, kind: ServiceList, items: [{apiVersion: v1, kind: Service, metadata: {name: inner}}]}\n  - {apiVersion: v1, kind: ConfigMapList}\n  - just-text\n  - {metadata: {name: kindless}}\n"));
+    expect(withoutPaths(out.view!.objects)).toEqual([{ metadata: { name: "kindless" } }, SERVICE("inner")]);
   });
 
   test("a patch finds an object that came in a list by its name", () => {
