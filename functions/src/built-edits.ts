@@ -1,5 +1,5 @@
 import type { Derivation } from "./derive.ts";
-import { type KubeObject, refOf } from "./kube.ts";
+import { type KubeObject, isNamed, refOf } from "./kube.ts";
 import { type Item, editable } from "./resource-list.ts";
 import { type Result, error, warning } from "./results.ts";
 import { type Role, mainContainer } from "./roles.ts";
@@ -56,6 +56,6 @@ function configMapOf(objects: KubeObject[], deployment: KubeObject | undefined, 
   const key = role === "medusa" ? "STORE_CORS" : "MEDUSA_BACKEND_URL";
   const source = effectiveEnv(mainContainer(deployment, role), keysInOutput(objects, namespace)).vars.get(key)?.source;
   return source?.kind === "ConfigMap"
-    ? configMaps.find((i) => i.name === source.name && sameNamespace(i.object().metadata?.namespace, namespace))
+    ? configMaps.find((i) => isNamed(i.object(), source.name) && sameNamespace(i.object().metadata?.namespace, namespace))
     : undefined;
 }

@@ -4,7 +4,7 @@
  * env entry, and no later source may have keys the output cannot show.
  */
 import { type EnvSource, effectiveEnv, keysInOutput } from "./effective-env.ts";
-import { refOf } from "./kube.ts";
+import { isNamed, refOf } from "./kube.ts";
 import { fieldOf, fileWhere } from "./overlay-view.ts";
 import { podTemplates } from "./pod-templates.ts";
 import { type Result, error } from "./results.ts";
@@ -60,4 +60,4 @@ const configMapsLoaded = (container: any): string[] =>
   (Array.isArray(container?.envFrom) ? container.envFrom : []).flatMap((e: any) => (typeof e?.configMapRef?.name === "string" && !e.prefix ? [e.configMapRef.name] : []));
 
 const configMapHas = (objects: ShopModel["view"]["objects"], name: string, key: string): boolean =>
-  objects.some((o) => o.kind === "ConfigMap" && o.metadata?.name === name && Object.hasOwn(o.data ?? {}, key));
+  objects.some((o) => o.kind === "ConfigMap" && isNamed(o, name) && Object.hasOwn(o.data ?? {}, key));

@@ -1,4 +1,4 @@
-import { type KubeObject, refOf } from "./kube.ts";
+import { type KubeObject, namesOf, refOf } from "./kube.ts";
 import { type OverlayView, fileWhere } from "./overlay-view.ts";
 import type { Policy } from "./policy.ts";
 import { configReferences, podTemplates } from "./pod-templates.ts";
@@ -21,8 +21,8 @@ function secretsCreatedBy(o: KubeObject): string[] {
  */
 export function checkReferences(view: OverlayView, policy: Policy): Result[] {
   const present = {
-    ConfigMap: new Set(view.objects.filter((o) => o.kind === "ConfigMap").map((o) => o.metadata?.name)),
-    Secret: new Set([...view.objects.filter((o) => o.kind === "Secret").map((o) => o.metadata?.name), ...view.objects.flatMap(secretsCreatedBy)]),
+    ConfigMap: new Set(view.objects.filter((o) => o.kind === "ConfigMap").flatMap(namesOf)),
+    Secret: new Set([...view.objects.filter((o) => o.kind === "Secret").flatMap(namesOf), ...view.objects.flatMap(secretsCreatedBy)]),
   };
   const provisioned = new Set(policy.provisionedSecrets);
   return podTemplates(view.objects).flatMap((t) =>

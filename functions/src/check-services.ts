@@ -1,4 +1,4 @@
-import { type KubeObject, refOf } from "./kube.ts";
+import { type KubeObject, isNamed, refOf } from "./kube.ts";
 import { selectsByMap } from "./label-selector.ts";
 import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
 import { type PodTemplate, podTemplates, sameNamespace } from "./pod-templates.ts";
@@ -78,7 +78,7 @@ function checkIngress(view: OverlayView, ing: KubeObject, services: KubeObject[]
     const ref = backend?.service;
     if (!ref) return [];
     const where = (f: string) => ({ ref: refOf(ing), field: `${field}.service.${f}`, ...fileWhere(view, ing, fieldOf(ing.spec, set)) });
-    const svc = services.find((s) => s.metadata?.name === ref.name && sameNamespace(s.metadata?.namespace, ing.metadata?.namespace));
+    const svc = services.find((s) => isNamed(s, ref.name) && sameNamespace(s.metadata?.namespace, ing.metadata?.namespace));
     if (!svc) return [error("ingress-backend-service", `names the Service "${ref.name}", which is not in the output`, where("name"))];
     const ports: any[] = Array.isArray(svc.spec?.ports) ? svc.spec.ports : [];
     const ok = ref.port?.name !== undefined ? ports.some((p) => p?.name === ref.port.name) : ports.some((p) => p?.port === ref.port?.number);

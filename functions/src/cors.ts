@@ -135,17 +135,20 @@ export function firstIngress(model: ShopModel, role: Role): KubeObject {
 
 function collectOrigins(model: ShopModel, policy: Policy, results: Result[]): Origins {
   const { view } = model;
+  // Controllers serve a host's certificate whichever Ingress lists it; only the shop's own Ingresses' mistakes are findings here.
   const tlsHosts = new Set<string>();
-  const ingresses = [...new Set(model.paths.filter((p) => p.role).map((p) => p.ingress))];
-  for (const ing of ingresses) {
+  const shops = new Set(model.paths.filter((p) => p.role).map((p) => p.ingress));
+  for (const ing of view.objects.filter((o) => o.kind === "Ingress")) {
+    const found: Result[] = [];
     const at = (field: string) => ({ ref: refOf(ing), field, ...rulesFile(view, ing) });
-    listAt(ing.spec?.tls, "spec.tls", at, results).forEach((entry, t) => {
-      listAt(entry?.hosts, `spec.tls[${t}].hosts`, at, results).forEach((h, j) => {
+    listAt(ing.spec?.tls, "spec.tls", at, found).forEach((entry, t) => {
+      listAt(entry?.hosts, `spec.tls[${t}].hosts`, at, found).forEach((h, j) => {
         const problem = tlsHostProblem(h);
-        if (problem) results.push(error("tls-host", `TLS host ${problem}`, at(`spec.tls[${t}].hosts[${j}]`)));
+        if (problem) found.push(error("tls-host", `TLS host ${problem}`, at(`spec.tls[${t}].hosts[${j}]`)));
         else tlsHosts.add(h);
       });
     });
+    if (shops.has(ing)) results.push(...found);
   }
   const origins: Origins = { medusa: [], storefront: [] };
   const reported = new Set<string>();

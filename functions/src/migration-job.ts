@@ -1,5 +1,5 @@
 import { parseImageRef } from "./image-ref.ts";
-import { type KubeObject, refOf } from "./kube.ts";
+import { type KubeObject, namesOf, refOf } from "./kube.ts";
 import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
 import type { Policy } from "./policy.ts";
 import { type Result, type Where, error } from "./results.ts";
@@ -49,9 +49,8 @@ export function planMigrationJob(model: ShopModel, policy: Policy): { plan?: Mig
       imageWhere(view, medusa, medusaContainer)));
     return { results };
   }
-  const current = job.metadata!.name!;
-  const prefix = current.slice(0, current.indexOf(MIGRATION_JOB_BASE));
-  const name = `${prefix}${MIGRATION_JOB_BASE}-${tag}`;
+  const { before, after } = affixes(job);
+  const name = `${before}${MIGRATION_JOB_BASE}-${tag}${after}`;
   const full = `${view.namePrefix}${name}${view.nameSuffix}`;
   if (!DNS_LABEL.test(full)) {
     results.push(error("job-name-invalid", `the tag "${tag}" would name the migration Job "${full}", which is not a DNS label (lowercase letters, digits and '-', at most 63 characters); ${PIN_HOWTO}`,
@@ -59,6 +58,22 @@ export function planMigrationJob(model: ShopModel, policy: Policy): { plan?: Mig
     return { results };
   }
   return { plan: { job, name }, results };
+}
+
+/**
+ * What the Job's name has around medusa-migrate[-<tag>]: whatever stands before it (a namePrefix),
+ * and a nameSuffix after it, which only a build handed to a plugin shows: it records the names the
+ * Job had before, and the suffix is what the current name adds after the closest tagged one (the
+ * derived component names the Job after its tag before the overlay's suffix is added).
+ */
+function affixes(job: KubeObject): { before: string; after: string } {
+  const current = job.metadata!.name!;
+  const before = current.slice(0, current.indexOf(MIGRATION_JOB_BASE));
+  const afters = namesOf(job).slice(1)
+    .filter((n) => n.includes(`${MIGRATION_JOB_BASE}-`) && current.includes(n))
+    .map((n) => current.slice(current.indexOf(n) + n.length));
+  const after = afters.length ? afters.reduce((a, b) => (b.length < a.length ? b : a)) : "";
+  return { before, after };
 }
 
 function checkPins(model: ShopModel, policy: Policy): Result[] {

@@ -6,7 +6,7 @@
  * objects never changes what the model says.
  */
 import { type PathRule, routeOf } from "./ingress-routing.ts";
-import { type KubeObject, isPlainObject, refOf } from "./kube.ts";
+import { type KubeObject, isNamed, isPlainObject, refOf } from "./kube.ts";
 import { selectsByMap } from "./label-selector.ts";
 import { type OverlayView, fieldOf, fileWhere } from "./overlay-view.ts";
 import { type PodTemplate, podTemplates, sameNamespace } from "./pod-templates.ts";
@@ -113,7 +113,7 @@ function ingressPaths(view: OverlayView, roleOf: Map<KubeObject, Role>, results:
           results.push(error("field-shape", `is ${JSON.stringify(name)}, not a Service name`, at(`spec.rules[${i}].http.paths[${j}].backend.service.name`)));
           return [];
         }
-        const service = services.find((s) => s.metadata?.name === name && sameNamespace(s.metadata?.namespace, ingress.metadata?.namespace));
+        const service = services.find((s) => isNamed(s, name) && sameNamespace(s.metadata?.namespace, ingress.metadata?.namespace));
         const out: IngressPath = { ingress, rule: i, path: j, host: rule?.host };
         if (service) out.service = service;
         const role = service && roleOf.get(service);

@@ -31,6 +31,14 @@ describe("deriveCors", () => {
     });
   });
 
+  test("a certificate listed by another Ingress, even another app's, serves the host; only the shop's Ingresses' TLS mistakes are findings", () => {
+    const objects = shop({ tls: [] });
+    const other = ingress([{ host: "s3.example.com", paths: [["/", "minio"]] }], ["*.example.com"], "objects");
+    other.spec.tls.push({ hosts: ["bad.*.example.com"] });
+    const v = values([...objects, other]);
+    expect(v.medusa.ADMIN_CORS).toBe("https://admin.example.com,https://shop.example.com");
+  });
+
   test("a host without TLS is http, one with TLS https, in the same Ingress", () => {
     const v = values(shop({ tls: ["admin.example.com"] }));
     expect(v.medusa.ADMIN_CORS).toBe("https://admin.example.com,http://shop.example.com");

@@ -203,3 +203,24 @@ describe("planMigrationJob: which container and what the messages say", () => {
     expect(plan(shop({ medusaImage: `${MEDUSA}:${tag}` }), policy(), { nameSuffix: "-x" }).plan).toBeUndefined();
   });
 });
+
+describe("planMigrationJob on a build handed to a plugin, before kustomize fixed names", () => {
+  const renamed = (name: string, previous: string) => {
+    const objects = shop({ jobName: name });
+    const job = objects.find((o) => o.kind === "Job")!;
+    job.metadata!.annotations = { "internal.config.kubernetes.io/previousNames": previous, "internal.config.kubernetes.io/previousKinds": previous.split(",").map(() => "Job").join(",") };
+    return objects;
+  };
+  test("a nameSuffix after the old tag stays after the new one", () => {
+    expect(plan(renamed("medusa-migrate-0000000-eu", "medusa-migrate,medusa-migrate-0000000")).plan?.name).toBe("medusa-migrate-b60245b-eu");
+    expect(plan(renamed("shop-medusa-migrate-0000000-eu", "medusa-migrate,medusa-migrate-0000000")).plan?.name).toBe("shop-medusa-migrate-b60245b-eu");
+    // Renamed after its tag only: what follows the untagged name is the old tag, not a suffix.
+    expect(plan(renamed("medusa-migrate-0000000", "medusa-migrate")).plan?.name).toBe("medusa-migrate-b60245b");
+  });
+  test("without a suffix, or names of another kind, nothing is added", () => {
+    expect(plan(renamed("shop-medusa-migrate-0000000", "medusa-migrate,medusa-migrate-0000000")).plan?.name).toBe("shop-medusa-migrate-b60245b");
+    const other = renamed("medusa-migrate-0000000-eu", "medusa-migrate-0000000");
+    other.find((o) => o.kind === "Job")!.metadata!.annotations!["internal.config.kubernetes.io/previousKinds"] = "CronJob";
+    expect(plan(other).plan?.name).toBe("medusa-migrate-b60245b");
+  });
+});
