@@ -79,11 +79,13 @@ describe("scan", () => {
   it("reports a GITLEAKS that cannot be run, and one that does not exist", () => {
     vi.stubEnv("GITLEAKS", CONFIG);
     try {
-      expect(() => scan(REPO_ROOT, "dir", CONFIG)).toThrow(new Error(`gitleaks dir failed (exit null): spawnSync ${CONFIG} EACCES`));
+      expect(() => scan(REPO_ROOT, "dir", CONFIG)).toThrow(`gitleaks dir failed (exit null): spawnSync ${CONFIG} EACCES`);
+      expect(() => scan(REPO_ROOT, "dir", CONFIG)).toThrow(expect.objectContaining({ code: "internal" }));
       vi.stubEnv("GITLEAKS", join(dir, "no-such-gitleaks"));
       expect(() => gitleaksBinary()).toThrow(
-        new Error(`gitleaks not found (GITLEAKS=${join(dir, "no-such-gitleaks")} does not exist); \`npm run setup\` (which \`npm test\` runs first) installs it, or set GITLEAKS=/path/to/gitleaks`),
+        `gitleaks not found (GITLEAKS=${join(dir, "no-such-gitleaks")} does not exist); \`npm run setup\` (which \`npm test\` runs first) installs it, or set GITLEAKS=/path/to/gitleaks`,
       );
+      expect(() => gitleaksBinary()).toThrow(expect.objectContaining({ code: "tool-missing" }));
     } finally {
       vi.unstubAllEnvs();
     }
