@@ -8,6 +8,7 @@ import { type KubeObject, isPlainObject } from "./kube.ts";
 import { containersOf } from "./shop-objects.ts";
 import type { OverlayView } from "./overlay-view.ts";
 import type { Item } from "./resource-list.ts";
+import { POLICY_KIND } from "./policy.ts";
 import { type Result, error } from "./results.ts";
 
 /**
@@ -20,6 +21,7 @@ import { type Result, error } from "./results.ts";
  * refused, never guessed.
  */
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+const POLICY_FILE = "policy/policy.yaml";
 // How a strategic merge patch merges the lists the function can meet: by a key, or by replacing them.
 const MERGE_KEY: Record<string, string> = {
   containers: "name", initContainers: "name", ephemeralContainers: "name", env: "name", volumes: "name",
@@ -86,7 +88,7 @@ class Composer {
     // The overlay's own derived/ component: this run writes it, so until the first render it may not exist.
     if (!kItem && accumulated && this.ownFiles.has(posix.join(dir, "kustomization.yaml"))) return { objects: accumulated, prefix: "", suffix: "" };
     if (!kItem) {
-      this.results.push(error("kustomization-missing", `no kustomization.yaml in ${dir} (or it is excluded by .krmignore)`));
+      this.results.push(isRoot ? this.missingOverlay(dir) : error("kustomization-missing", `no kustomization.yaml in ${dir} (or it is excluded by .krmignore)`));
       return { objects: [], prefix: "", suffix: "" };
     }
     if (stack.includes(dir)) {
@@ -116,6 +118,18 @@ class Composer {
     out.prefix = k.namePrefix ?? "";
     out.suffix = k.nameSuffix ?? "";
     return out;
+  }
+
+  /**
+   * An overlay is the directory two above its policy's file: a policy anywhere but
+   * <overlay>/policy/policy.yaml names a directory that is none, and is the file to move.
+   */
+  private missingOverlay(dir: string): Result {
+    const misplaced = ([path, items]: [string, Item[]]) =>
+      posix.dirname(posix.dirname(path)) === dir && path !== posix.join(dir, POLICY_FILE) && items.some((i) => i.kind === POLICY_KIND);
+    const policy = [...this.index.byPath].find(misplaced)?.[0];
+    if (!policy) return error("kustomization-missing", `no kustomization.yaml in ${dir} (or it is excluded by .krmignore)`);
+    return error("kustomization-missing", `a ${POLICY_KIND} configures the overlay two directories above its file, and ${dir} has no kustomization.yaml: move the policy to <overlay>/${POLICY_FILE} of the overlay it configures`, { file: policy });
   }
 
   /** Generated Secrets count by name only (references to them are checked); their data is never read. */

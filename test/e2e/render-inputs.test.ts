@@ -70,6 +70,10 @@ const NOTHING_WRITTEN = "error: render-failed: nothing was written: the render s
 const POLICY_FIX = "it must hold the overlay's DeployPolicy (functions/README.md, \"Configuration\"), or its derived values are never checked against its Ingress";
 const hostChange = (repo: RepoCopy) => repo.edit("overlays/prod/ingress.yaml", /shop\.example\.com/g, "store.example.org");
 
+/** The function alone through kpt, as `kpt fn render` runs it. */
+const kptAlone = (repo: RepoCopy) =>
+  runCommand(tool("kpt"), ["fn", "eval", repo.root, "--truncate-output=false", "--exec", `${process.execPath} ${join(REPO_ROOT, "functions/dist/ecom-fn.mjs")}`], repo.root);
+
 /** The ConfigMap data plain `kustomize build` deploys for prod. */
 function deployed(root: string, name: string): Record<string, string> {
   const objects = parseAll(runCommand(tool("kustomize"), ["build", join(root, "overlays/prod")], root).stdout);
@@ -104,6 +108,11 @@ describe("an overlay's policy", () => {
     expect(refused(repo.root)).toBe(
       "error: render-policy-misplaced: overlays/prod/policy.yaml: a DeployPolicy is read only from <overlay>/policy/policy.yaml, so this one configures nothing: move it to overlays/prod/policy/policy.yaml\n" +
         `error: render-policy-missing: overlays/prod: overlays/prod/policy/policy.yaml is missing: ${POLICY_FIX}\n${NOTHING_WRITTEN}`,
+    );
+    // kpt fn render takes the directory two above the policy for its overlay: it names the policy to move.
+    const out = refused(repo.root, () => kptAlone(repo));
+    expect(out).toContain(
+      "[error] kustomization-missing: overlays/prod/policy.yaml: a DeployPolicy configures the overlay two directories above its file, and overlays has no kustomization.yaml: move the policy to <overlay>/policy/policy.yaml of the overlay it configures",
     );
   });
 
@@ -218,9 +227,6 @@ describe("an Ingress inside a kind: List", () => {
     hostChange(repo);
     repo.commit("listed ingress");
   }
-  const kptAlone = (repo: RepoCopy) =>
-    runCommand(tool("kpt"), ["fn", "eval", repo.root, "--truncate-output=false", "--exec", `${process.execPath} ${join(REPO_ROOT, "functions/dist/ecom-fn.mjs")}`], repo.root);
-
   it("is read as kustomize reads it: each item an object, the derived values from its hosts", () => {
     const repo = prod();
     listed(repo);

@@ -150,6 +150,16 @@ describe("composeOverlay", () => {
       .toEqual([["kustomization-missing", undefined, undefined, "no kustomization.yaml in overlays/prod (or it is excluded by .krmignore)"]]);
   });
 
+  test("an overlay that is no directory with a kustomization, named by a policy out of its place: the policy is the file to move", () => {
+    const POLICY = "apiVersion: fn.ecom.ekenheim.dev/v1alpha1\nkind: DeployPolicy\nmetadata:\n  name: prod\n";
+    const misplaced = packageOf({ ...FILES, [OVERLAY_FILE]: overlay(""), "overlays/prod/policy.yaml": POLICY, "overlays/prod/policy/notes.yaml": "kind: Note\n" });
+    expect(messages(composeOverlay(misplaced, "overlays"))).toEqual([["kustomization-missing", "overlays/prod/policy.yaml", undefined,
+      "a DeployPolicy configures the overlay two directories above its file, and overlays has no kustomization.yaml: move the policy to <overlay>/policy/policy.yaml of the overlay it configures"]]);
+    // In its place, the policy is right and the kustomization is what is missing.
+    expect(messages(composeOverlay(packageOf({ ...FILES, "overlays/prod/policy/policy.yaml": POLICY }), "overlays/prod")))
+      .toEqual([["kustomization-missing", undefined, undefined, "no kustomization.yaml in overlays/prod (or it is excluded by .krmignore)"]]);
+  });
+
   test("a patch of the function's own derived files may be missing; another patch file may not", () => {
     expect(messages(compose("patches:\n  - path: derived/medusa-config.yaml\n"))).toEqual([]);
     const out = compose("patches:\n  - path: ./fix.yaml\n");
