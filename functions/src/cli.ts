@@ -5,6 +5,7 @@
  * message, never print nothing and exit 0, which `kubectl apply --prune` would read as "delete the shop".
  */
 import { builtin, cacheFile, loadCore } from "./code-cache.ts";
+import { fdSink } from "./fd-sink.ts";
 import type { respond } from "./run.ts";
 
 declare const MIN_NODE: string;
@@ -46,7 +47,10 @@ if (olderThan(process.versions.node, MIN_NODE)) {
       cannotRun(err as Error);
       return;
     }
-    process.exitCode = loaded.core.respond(() => text, process.stdout, process.stderr);
+    const { writeSync } = builtin<typeof import("node:fs")>("fs");
+    // process.stderr, like process.stdout, is only created if something is written to it.
+    const stdout = fdSink((bytes, offset) => writeSync(1, bytes, offset), () => process.stdout);
+    process.exitCode = loaded.core.respond(() => text, stdout, { write: (s: string) => process.stderr.write(s) });
     loaded.save();
   }, cannotRun);
 }
