@@ -21,24 +21,26 @@ const SKIP_AT_TOP = new Set([".cache", ".stryker-tmp", "reports"]);
 export interface RenderTarget {
   /** The package's root directory (absolute). */
   root: string;
-  /** The overlays to render, package-relative with `/`; all of the package's when the root was named. */
+  /** The directory named inside it, package-relative with `/`: its overlays alone are rendered. */
   only?: string;
 }
 
 /**
- * The directory named on the command line: a package (its overlays are rendered) or one overlay
- * inside a package (that one alone, its bases read from the package around it). The package of an
- * overlay is the nearest directory above it holding a Kptfile or .git.
+ * The directory named on the command line, in its package: the nearest directory at or above it
+ * that holds a Kptfile or .git (the whole package must be there for kustomize to build in a staging
+ * copy). The overlays rendered are those in or below the directory named: one overlay, a folder of
+ * them, or every one of the package.
  */
 export function renderTarget(arg: string | undefined, cwd: string, defaultRoot: string): RenderTarget {
   const dir = arg === undefined ? defaultRoot : resolve(cwd, arg);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new CommandError("usage", `${arg} is not a directory: name a package (the repository by default) or one overlay in it\n${USAGE}`);
+    throw new CommandError("usage", `${arg} is not a directory: name a package (the repository by default), or a directory of overlays or one overlay in it\n${USAGE}`);
+  }
+  for (let up = dir; ; up = dirname(up)) {
+    if (existsSync(join(up, "Kptfile")) || existsSync(join(up, ".git"))) return up === dir ? { root: dir } : { root: up, only: toPosix(relative(up, dir)) };
+    if (up === dirname(up)) break;
   }
   if (!kustomizationIn(dir)) return { root: dir };
-  for (let up = dirname(dir); up !== dirname(up); up = dirname(up)) {
-    if (existsSync(join(up, "Kptfile")) || existsSync(join(up, ".git"))) return { root: up, only: toPosix(relative(up, dir)) };
-  }
   throw new CommandError("usage", `${arg} holds a kustomization but no directory above it holds a Kptfile or .git: name the package it belongs to\n${USAGE}`);
 }
 
@@ -68,17 +70,18 @@ export function planRender(target: RenderTarget): { plans: OverlayPlan[]; proble
   const kustomizations = new Map(files.filter((f) => KUSTOMIZATION_FILES.includes(posix.basename(f))).map((f) => [posix.dirname(f), f]));
   const overlays = [...kustomizations.keys()].filter((dir) => listsDerived(target.root, kustomizations.get(dir)!) || files.includes(posix.join(dir, POLICY_FILE)));
   const problems: CommandError[] = [];
-  if (target.only !== undefined && !overlays.includes(target.only)) {
+  const within = (path: string) => target.only === undefined || path === target.only || path.startsWith(`${target.only}/`);
+  const chosen = overlays.filter(within).sort();
+  if (target.only !== undefined && kustomizations.has(target.only) && !chosen.includes(target.only)) {
     throw new CommandError("render-no-overlay", `${target.only} is not an overlay the function renders: its kustomization lists no \`${DERIVED}\` component and it has no ${POLICY_FILE}`);
   }
-  const chosen = target.only === undefined ? overlays.sort() : [target.only];
   if (chosen.length === 0) {
-    throw new CommandError("render-no-overlay", `no overlay in ${target.root}: no kustomization lists the \`${DERIVED}\` component and no directory has a ${POLICY_FILE}`);
+    throw new CommandError("render-no-overlay", `no overlay in ${target.only ?? target.root}: no kustomization lists the \`${DERIVED}\` component and no directory has a ${POLICY_FILE}`);
   }
   const owner = (file: string) => overlays.filter((o) => file.startsWith(`${o}/`)).sort((a, b) => b.length - a.length)[0];
   for (const file of files.filter((f) => /\.(ya?ml|json)$/.test(f) && !chosen.some((o) => f === posix.join(o, POLICY_FILE)))) {
+    if (!within(file)) continue;
     const home = owner(file);
-    if (target.only !== undefined && home !== target.only) continue;
     const text = readFileSync(join(target.root, file), "utf8");
     if (!text.includes(POLICY_KIND) || !documents(text).some((d) => isPolicy(d))) continue;
     const where = home === undefined ? `in the \`${POLICY_FILE}\` of the overlay it configures` : `to ${posix.join(home, POLICY_FILE)}`;

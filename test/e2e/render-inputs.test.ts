@@ -262,6 +262,14 @@ describe("which overlays", () => {
     ]);
   });
 
+  it("a directory of overlays: each in it, built and judged in the whole package", () => {
+    const repo = copy(["prod", "dev"]);
+    hostChange(repo);
+    const out = runCommand(process.execPath, [join(REPO_ROOT, "scripts", "render.ts"), "overlays"], repo.root);
+    expect(out.status, out.stderr).toBe(0);
+    expect(out.stdout).toBe("render: overlays/dev, overlays/prod: wrote overlays/prod/derived/medusa-config.yaml, overlays/prod/derived/storefront-config.yaml\n");
+  });
+
   it("a directory that is not an overlay is refused by name", () => {
     const repo = prod();
     const out = runCommand(process.execPath, [join(REPO_ROOT, "scripts", "render.ts"), "base"], repo.root);

@@ -27,9 +27,15 @@ const problems = (root: string, only?: string) => planRender({ root, only }).pro
 describe("renderTarget", () => {
   const root = tree({ Kptfile: "", "overlays/prod/kustomization.yaml": OVERLAY, "loose/kustomization.yaml": "", "notes.txt": "" });
 
-  it("no directory: the default package; a directory without a kustomization: that package", () => {
+  it("no directory: the default package; the package's root, or a directory in no package: that package", () => {
     expect(renderTarget(undefined, "/", root)).toEqual({ root });
-    expect(renderTarget("overlays", root, "/elsewhere")).toEqual({ root: join(root, "overlays") });
+    expect(renderTarget(".", root, "/elsewhere")).toEqual({ root });
+    const loose = tree({ "o/kustomization.yaml": "" });
+    expect(renderTarget(loose, "/", "/elsewhere")).toEqual({ root: loose });
+  });
+
+  it("a directory of overlays: those in it, in the package around it", () => {
+    expect(renderTarget("overlays", root, "/elsewhere")).toEqual({ root, only: "overlays" });
   });
 
   it("a directory with a kustomization: that overlay, in the package of the nearest Kptfile or .git above it", () => {
@@ -40,8 +46,8 @@ describe("renderTarget", () => {
   });
 
   it.each([
-    ["no-such-dir", "no-such-dir is not a directory: name a package (the repository by default) or one overlay in it"],
-    ["notes.txt", "notes.txt is not a directory: name a package (the repository by default) or one overlay in it"],
+    ["no-such-dir", "no-such-dir is not a directory: name a package (the repository by default), or a directory of overlays or one overlay in it"],
+    ["notes.txt", "notes.txt is not a directory: name a package (the repository by default), or a directory of overlays or one overlay in it"],
   ])("%s: a usage error", (arg, message) => {
     expect(() => renderTarget(arg, root, root)).toThrow(`${message}\n${USAGE}`);
   });
@@ -79,11 +85,16 @@ describe("planRender: which overlays", () => {
     expect(plans[0]!.policy.text).toBe(POLICY);
   });
 
-  it("one overlay named: that one alone; a directory that is none is refused", () => {
-    const root = tree({ "overlays/a/kustomization.yaml": OVERLAY, "overlays/b/kustomization.yaml": OVERLAY, "overlays/b/policy/policy.yaml": POLICY, base: "" });
+  it("one overlay named: that one alone; a directory of overlays: those in it; a kustomization that is none, or a directory without one, is refused", () => {
+    const root = tree({
+      "overlays/a/kustomization.yaml": OVERLAY, "overlays/b/kustomization.yaml": OVERLAY, "overlays/b/policy/policy.yaml": POLICY,
+      "overlays/bb/kustomization.yaml": OVERLAY, "overlays/bb/policy/policy.yaml": POLICY, "base/kustomization.yaml": "", "docs/x.md": "",
+    });
     expect(planRender({ root, only: "overlays/b" })).toMatchObject({ plans: [{ overlay: "overlays/b" }], problems: [] });
-    expect(problems(root)).toEqual([`render-policy-missing: overlays/a: overlays/a/policy/policy.yaml is missing: ${FIX}`]);
+    expect(planRender({ root, only: "overlays" }).plans.map((p) => p.overlay)).toEqual(["overlays/b", "overlays/bb"]);
+    expect(problems(root, "overlays")).toEqual([`render-policy-missing: overlays/a: overlays/a/policy/policy.yaml is missing: ${FIX}`]);
     expect(() => planRender({ root, only: "base" })).toThrow("base is not an overlay the function renders: its kustomization lists no `derived` component and it has no policy/policy.yaml");
+    expect(() => planRender({ root, only: "docs" })).toThrow("no overlay in docs: no kustomization lists the `derived` component and no directory has a policy/policy.yaml");
   });
 
   it("a package without overlays is refused", () => {

@@ -80,7 +80,7 @@ describe("npm run render's own errors", () => {
   }
 
   it.each([
-    ["a target that does not exist", ["no-such-dir"], /^error: usage: no-such-dir is not a directory: name a package \(the repository by default\) or one overlay in it\nusage: npm run render/],
+    ["a target that does not exist", ["no-such-dir"], /^error: usage: no-such-dir is not a directory: name a package \(the repository by default\), or a directory of overlays or one overlay in it\nusage: npm run render/],
     ["a file as the target", ["README.md"], /^error: usage: README\.md is not a directory/],
     ["two targets", [".", "overlays"], /^error: usage: expected at most one directory, got \. overlays\nusage: npm run render/],
     ["an unknown flag", ["--bogus"], /^error: usage: Unknown option '--bogus'\nusage: npm run render/],
@@ -98,7 +98,7 @@ describe("npm run render's own errors", () => {
     try {
       const out = render([pkg]);
       expect(out.status, out.stderr).toBe(1);
-      expect(out.stderr).toBe(`error: render-no-overlay: no overlay in ${pkg}: no kustomization lists the \`derived\` component and no directory has a policy/policy.yaml\n`);
+      expect(out.stderr).toBe("error: render-no-overlay: no overlay in no-overlay-package: no kustomization lists the `derived` component and no directory has a policy/policy.yaml\n");
       expect(out.leftovers).toEqual([]);
     } finally {
       rmSync(pkg, { recursive: true, force: true });
