@@ -6,6 +6,7 @@
  */
 import { builtin, cacheFile, loadCore } from "./code-cache.ts";
 import { fdSink } from "./fd-sink.ts";
+import { readAll } from "./fd-source.ts";
 import type { respond } from "./run.ts";
 
 declare const MIN_NODE: string;
@@ -25,19 +26,13 @@ if (olderThan(process.versions.node, MIN_NODE)) {
   process.stderr.write(`ecom-fn: needs Node.js ${MIN_NODE} or later, but the node on PATH (${process.execPath}) is ${process.version}; install a newer Node.js or put one first on PATH\n`);
   process.exitCode = 1;
 } else {
-  // stdin is read as a stream: a synchronous read of a pipe its writer left non-blocking fails with
-  // EAGAIN (seen under kpt with Node.js 20).
-  const input = new Promise<string>((done, fail) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on("data", (c: Buffer) => chunks.push(c));
-    process.stdin.on("end", () => done(Buffer.concat(chunks).toString("utf8")));
-    process.stdin.on("error", fail);
-  });
   const cannotRun = (err: Error) => {
     process.stderr.write(`ecom-fn: cannot run: ${err.message}\n`);
     process.exitCode = 1;
   };
-  input.then((text) => {
+  const { readSync, writeSync } = builtin<typeof import("node:fs")>("fs");
+  readAll((buffer) => readSync(0, buffer), () => process.stdin).then((input) => {
+    const text = input.toString("utf8");
     let loaded: ReturnType<typeof loadCore<{ respond: typeof respond }>>;
     try {
       const { fileURLToPath } = builtin<typeof import("node:url")>("url");
@@ -47,7 +42,6 @@ if (olderThan(process.versions.node, MIN_NODE)) {
       cannotRun(err as Error);
       return;
     }
-    const { writeSync } = builtin<typeof import("node:fs")>("fs");
     // process.stderr, like process.stdout, is only created if something is written to it.
     const stdout = fdSink((bytes, offset) => writeSync(1, bytes, offset), () => process.stdout);
     process.exitCode = loaded.core.respond(() => text, stdout, { write: (s: string) => process.stderr.write(s) });
