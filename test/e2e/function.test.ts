@@ -101,10 +101,10 @@ describe("kpt render over the repository", () => {
     expect(out.status).not.toBe(0);
     const output = out.stdout + out.stderr;
     const image = /newTag: "([0-9a-f]{7})"/.exec(readFileSync(join(repo.root, "overlays/prod/kustomization.yaml"), "utf8"))![1];
-    expect(output).toMatch(/overlays\/prod\/ingress\.yaml: Ingress ecom-ingress: spec\.rules: the Ingress serves the backend and admin at backoffice\.example\.org/);
+    expect(output).toMatch(/overlays\/prod\/ingress\.yaml: Ingress ecom-ingress: spec\.rules: the Ingress serves the admin \(\/app, \/admin and \/auth reach medusa\) at backoffice\.example\.org/);
     expect(output).toContain(`ghcr.io/ekenheim/ecom/medusa:${image} was built with BACKEND_URL=https://admin.example.com (policy prod, spec.bakedUrls.medusa.BACKEND_URL)`);
     expect(output).toContain("Rebuild the image with BACKEND_URL=https://backoffice.example.org and pin its tag");
-    expect(output).toContain("or change the host back to admin.example.com");
+    expect(output).toContain("or serve admin.example.com again");
     // The storefront image calls the same backend URL from browsers.
     expect(output).toContain("was built with NEXT_PUBLIC_MEDUSA_BACKEND_URL=https://admin.example.com");
     expect(repo.changedFiles()).toEqual([]);
