@@ -72,10 +72,11 @@ function runOnBuild(items: Item[], config: unknown): RunOutput {
 function runOnPackage(items: Item[], builds: Map<string, KubeObject[]>): RunOutput {
   const index = new PackageIndex(items);
   const policies = items.filter((i) => i.kind === POLICY_KIND);
+  const unpoliced = overlaysWithoutPolicy(index, new Set(policies.map((i) => posix.dirname(posix.dirname(i.path ?? "")))));
   if (policies.length === 0) {
-    return { items, results: [error("no-policy", `no ${POLICY_KIND} in the package: each overlay carries one at <overlay>/policy/policy.yaml`)] };
+    return { items, results: [error("no-policy", `no ${POLICY_KIND} in the package: each overlay carries one at <overlay>/policy/policy.yaml`), ...unpoliced] };
   }
-  const results: Result[] = [];
+  const results: Result[] = [...unpoliced];
   const created: Item[] = [];
   for (const item of policies) {
     const parsed = policyOf(item.object(), item.path);
@@ -96,6 +97,22 @@ function runOnPackage(items: Item[], builds: Map<string, KubeObject[]>): RunOutp
     created.push(...written.created);
   }
   return { items: [...items, ...created], results };
+}
+
+/**
+ * Every overlay that lists its derived component must be rendered: one whose policy is deleted,
+ * emptied or moved would keep derived values that no longer follow its Ingress, unseen.
+ */
+function overlaysWithoutPolicy(index: PackageIndex, rendered: ReadonlySet<string>): Result[] {
+  const dirs = new Set([...index.byPath.keys()].map((p) => posix.dirname(p)));
+  return [...dirs].sort().flatMap((dir) => {
+    const kustomization = index.kustomization(dir);
+    const components: unknown = kustomization?.object().components;
+    const listsDerived = Array.isArray(components) && components.some((c) => typeof c === "string" && posix.join(dir, c) === posix.join(dir, "derived"));
+    if (!listsDerived || rendered.has(dir)) return [];
+    return [error("no-policy", `lists its derived component, but ${dir}/policy/policy.yaml holds no ${POLICY_KIND}, so nothing keeps its derived values in step with its Ingress: ` +
+      "restore the overlay's policy there (functions/README.md), or drop the derived component", { file: kustomization!.path! })];
+  });
 }
 
 /**

@@ -5,6 +5,11 @@ import { parse } from "yaml";
 import { FIXTURES, answer, buildOf, filesOf, fixturePackage, packageList } from "../support/resource-lists.ts";
 
 const POLICY = "overlays/prod/policy/policy.yaml";
+const NOT_RENDERED = (overlay: string) => ({
+  severity: "error", tags: { code: "no-policy" }, file: { path: `${overlay}/kustomization.yaml` },
+  message: `lists its derived component, but ${overlay}/policy/policy.yaml holds no DeployPolicy, so nothing keeps its derived values in step with its Ingress: ` +
+    "restore the overlay's policy there (functions/README.md), or drop the derived component",
+});
 const codes = (results: { tags: { code: string } }[]) => results.map((r) => r.tags.code);
 
 describe("the function's answer", () => {
@@ -85,7 +90,19 @@ describe("function configs", () => {
     expect(out.results).toEqual([{
       severity: "error", tags: { code: "no-policy" },
       message: "no DeployPolicy in the package: each overlay carries one at <overlay>/policy/policy.yaml",
-    }]);
+    }, NOT_RENDERED("overlays/prod")]);
+  });
+
+  test("an overlay that lists its derived component but lost its policy is refused by name, beside one that renders", () => {
+    const files = pkg();
+    for (const [path, text] of Object.entries(pkg())) if (path.startsWith("overlays/prod/")) files[path.replace("overlays/prod/", "overlays/stage/")] = text;
+    files["overlays/stage/policy/policy.yaml"] = undefined;
+    files["overlays/prod/ingress.yaml"] = files["overlays/prod/ingress.yaml"]!.replaceAll("shop.example.com", "store.example.com");
+    const out = answer(packageList(files));
+    expect(out.exitCode).toBe(1);
+    expect(out.results).toEqual([NOT_RENDERED("overlays/stage")]);
+    files["overlays/stage/kustomization.yaml"] = files["overlays/stage/kustomization.yaml"]!.replace(/\n\s*- derived\n/, "\n");
+    expect(answer(packageList(files)).results).toEqual([]);
   });
 
   test.each([
