@@ -1,12 +1,13 @@
 /**
  * After a deploy, the shop seen from outside through its public hosts (docs/operations.md, "After
  * a deploy: smoke"): the URLs and CORS lists come from the overlay's build, as render wrote them
- * into medusa-config; `smokeChecks` asks a transport for each request and judges the answers, one
+ * into the ConfigMap the medusa server loads; `smokeChecks` asks a transport for each request and judges the answers, one
  * Check per line. scripts/smoke.ts gives it the real transport.
  */
 import type { Check } from "./check-lines.ts";
 import { CommandError } from "./command.ts";
 import type { BuiltObject } from "./built-object.ts";
+import { podLabels, podReferences } from "../../functions/src/core/shop-objects.ts";
 
 /** An origin no overlay derives: every CORS list must refuse it. */
 export const FOREIGN_ORIGIN = "https://smoke.invalid";
@@ -23,16 +24,31 @@ export interface Targets {
   cors: Record<(typeof CORS_LISTS)[number]["list"], string[]>;
 }
 
-const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+// Flux's forms: ${VAR}, and ${VAR:=default} or ${VAR:-default}, whose default stands when VAR is not given.
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[-=]([^}]*))?\}/g;
 
-/** The public URLs and CORS lists of the build's medusa-config, Flux variables filled in from `vars`. */
+/**
+ * The data of the ConfigMap the medusa server's container receives the derived values from: of the
+ * ConfigMaps its Deployment (pods labelled app=medusa) loads with envFrom, the last that carries
+ * STORE_CORS, as a later envFrom source wins; never a ConfigMap found by its name.
+ */
+function derivedData(objects: readonly BuiltObject[]): Record<string, string> | undefined {
+  const server = objects.find((o) => o.kind === "Deployment" && podLabels(o).app === "medusa");
+  const loaded = (server ? podReferences(server) : []).filter((r) => r.kind === "ConfigMap" && r.via === "envFrom");
+  const carrying = loaded
+    .map((r) => objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === r.name)?.data as Record<string, string> | undefined)
+    .filter((data) => data?.STORE_CORS !== undefined);
+  return carrying.at(-1);
+}
+
+/** The public URLs and CORS lists the medusa server receives, Flux variables filled in from `vars`. */
 export function targets(objects: readonly BuiltObject[], env: string, vars: Readonly<Record<string, string>>): Targets {
-  const data = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "medusa-config")?.data as Record<string, string> | undefined;
+  const data = derivedData(objects);
   const value = (key: string): string => {
     const raw = data?.[key];
-    if (!raw) throw new CommandError("overlay-facts", `overlays/${env} builds no medusa-config with ${key}: run npm run render`);
-    return raw.replace(VARIABLE, (_, name: string) => {
-      const v = vars[name];
+    if (!raw) throw new CommandError("overlay-facts", `overlays/${env} gives the medusa server no ${key} from a ConfigMap: run npm run render`);
+    return raw.replace(VARIABLE, (_, name: string, fallback: string | undefined) => {
+      const v = vars[name] ?? fallback;
       if (v === undefined) throw new CommandError("flux-only-overlay", `overlays/${env} names \${${name}}, which Flux substitutes: give its value with --var ${name}=<value>`);
       return v;
     });

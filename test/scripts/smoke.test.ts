@@ -54,14 +54,30 @@ describe("what smoke reads from the build", () => {
     expect([err.code, err.message]).toEqual(["flux-only-overlay", "overlays/home-ops names ${SECRET_DOMAIN}, which Flux substitutes: give its value with --var SECRET_DOMAIN=<value>"]);
   });
 
-  it("a build without medusa-config or one of its values is refused", () => {
+  it("a build whose medusa server receives no derived ConfigMap, or one without a value, is refused", () => {
     const err = commandError(() => targets([], "x", {}));
-    expect([err.code, err.message]).toEqual(["overlay-facts", "overlays/x builds no medusa-config with BACKEND_URL: run npm run render"]);
-    const partial = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "medusa-config" }, data: { BACKEND_URL: ADMIN, STOREFRONT_URL: SHOP, STORE_CORS: ` ${SHOP} ,`, ADMIN_CORS: ADMIN } };
-    expect(commandError(() => targets([partial], "x", {})).message).toBe("overlays/x builds no medusa-config with AUTH_CORS: run npm run render");
-    expect(targets([{ ...partial, data: { ...partial.data, AUTH_CORS: ADMIN } }], "x", {}).cors.STORE_CORS).toEqual([SHOP]);
-    const other = { ...partial, metadata: { name: "storefront-config" } };
-    expect(commandError(() => targets([other], "x", {})).code).toBe("overlay-facts");
+    expect([err.code, err.message]).toEqual(["overlay-facts", "overlays/x gives the medusa server no BACKEND_URL from a ConfigMap: run npm run render"]);
+    const server = (...names: string[]) => ({
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "api" },
+      spec: { template: { metadata: { labels: { app: "medusa" } }, spec: { containers: [{ name: "medusa", envFrom: names.map((name) => ({ configMapRef: { name } })) }] } } },
+    }) as unknown as BuiltObject;
+    const partial = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "shop-medusa-config" }, data: { BACKEND_URL: ADMIN, STOREFRONT_URL: SHOP, STORE_CORS: ` ${SHOP} ,`, ADMIN_CORS: ADMIN } };
+    expect(commandError(() => targets([server("shop-medusa-config"), partial], "x", {})).message).toBe("overlays/x gives the medusa server no AUTH_CORS from a ConfigMap: run npm run render");
+    const whole = { ...partial, data: { ...partial.data, AUTH_CORS: ADMIN } };
+    expect(targets([server("shop-medusa-config"), whole], "x", {}).cors.STORE_CORS).toEqual([SHOP]);
+    // Found by what the server loads, whatever its name; of two, the later one, as the container receives it.
+    const later = { ...whole, metadata: { name: "later" }, data: { ...whole.data, STORE_CORS: "https://later.example.com" } };
+    expect(targets([server("shop-medusa-config", "later"), whole, later], "x", {}).cors.STORE_CORS).toEqual(["https://later.example.com"]);
+    expect(commandError(() => targets([server("other"), whole], "x", {})).code).toBe("overlay-facts");
+    expect(commandError(() => targets([whole], "x", {})).code).toBe("overlay-facts");
+  });
+
+  it("a Flux default stands when no --var gives the variable", () => {
+    const build = structuredClone(objects("overlays/prod"));
+    const cm = build.find((o) => o.kind === "ConfigMap" && (o.data as Record<string, string> | undefined)?.BACKEND_URL) as BuiltObject & { data: Record<string, string> };
+    cm.data.BACKEND_URL = "https://admin.${DOMAIN:=example.org}";
+    expect(targets(build, "prod", {}).backend).toBe("https://admin.example.org");
+    expect(targets(build, "prod", { DOMAIN: "example.net" }).backend).toBe("https://admin.example.net");
   });
 });
 
