@@ -2,21 +2,21 @@
  * Which code may import which, checked by test/repo/imports.test.ts (part of `npm test`) and by
  * `npx depcruise functions scripts test tools vitest.config.ts`.
  *
- * The function (functions/src) has a core that derives and checks, and two modes that feed it: package
- * mode composes an overlay from a kpt package's files and writes derived/ back; plugin mode reads a
- * finished `kustomize build`. run.ts, main.ts and cli.ts are the entry that picks a mode. Each group
- * is matched by file name or by a folder of its name (package/, plugin/, checks/, entry/), so the
- * rules hold when files move into such folders. Everything else in functions/src is the core.
+ * The function (functions/src) has a core (core/: derive and its pure helpers) and its checks
+ * (checks/), and two modes that feed them: package mode (package/) composes an overlay from a kpt
+ * package's files and writes derived/ back; plugin mode (plugin/) reads a finished `kustomize
+ * build`. entry/ picks a mode. Every file of functions/src is in one of these folders
+ * (test/repo/imports.test.ts).
  */
 const SRC = "^functions/src/";
-const group = (folder, names) => `${SRC}(?:.*/|)(?:${folder}/.*|(?:${names.join("|")})\\.ts)$`;
+const folder = (name) => `${SRC}${name}/`;
 
-const PACKAGE_MODE = group("package", ["package-view", "derived-files", "overlay-builds", "kustomization-model", "json-patch"]);
-const PLUGIN_MODE = group("plugin", ["built-view", "built-edits"]);
-const ENTRY = group("entry", ["run", "main", "cli"]);
-const CHECKS = group("checks", ["check-[^/]+", "cross-object", "resource-limits", "shapes"]);
+const PACKAGE_MODE = folder("package");
+const PLUGIN_MODE = folder("plugin");
+const ENTRY = folder("entry");
+const CHECKS = folder("checks");
 /** What the day-2 commands may read of the function: the readers of shop objects and the object type. */
-const SHARED_WITH_SCRIPTS = group("shared", ["shop-objects", "kube"]);
+const SHARED_WITH_SCRIPTS = `${SRC}core/(?:shop-objects|kube)\\.ts$`;
 const TEST_CODE = "^(?:test|functions/test)/";
 
 export default {

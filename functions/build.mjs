@@ -12,12 +12,12 @@ if (!minNode) throw new Error("functions/package.json: engines.node must read >=
 const shared = { platform: "node", format: "esm", legalComments: "none", logLevel: "warning" };
 
 // The core: one self-contained CommonJS script, which the executable compiles with V8's code cache
-// (src/code-cache.ts). Those who import it in-process (npm run render) get it through
+// (src/entry/code-cache.ts). Those who import it in-process (npm run render) get it through
 // dist/ecom-fn-core.mjs, a module of a few lines that requires it: one bundle, whoever runs it.
 await build({
   ...shared,
   bundle: true,
-  entryPoints: [src("main.ts")],
+  entryPoints: [src("entry/main.ts")],
   outfile: dist("ecom-fn-core.cjs"),
   format: "cjs",
   target: `node${minNode}`,
@@ -37,7 +37,7 @@ writeFileSync(
 await build({
   ...shared,
   bundle: true,
-  entryPoints: [src("cli.ts")],
+  entryPoints: [src("entry/cli.ts")],
   outfile: dist("ecom-fn.mjs"),
   target: "node14",
   define: { MIN_NODE: JSON.stringify(minNode) },

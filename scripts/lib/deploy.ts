@@ -3,7 +3,7 @@
  * the migration waits for, the migration Job (which must complete), the workloads, then the Ingress
  * that sends traffic to them.
  */
-import { isMigrationJob, MIGRATION_JOB_BASE } from "../../functions/src/shop-objects.ts";
+import { isMigrationJob, MIGRATION_JOB_BASE } from "../../functions/src/core/shop-objects.ts";
 import type { BuiltObject } from "./built-object.ts";
 
 export type PhaseName = "namespace and config" | "datastores" | "migration" | "workloads" | "ingress";

@@ -3,7 +3,7 @@
  * "Before a deploy: doctor"): `needs` reads it from the overlay's build, scripts/doctor.ts looks it
  * up read-only into an `Observed`, and `doctorChecks` compares the two, one Check per line.
  */
-import { containersOf, podReferences } from "../../functions/src/shop-objects.ts";
+import { containersOf, podReferences } from "../../functions/src/core/shop-objects.ts";
 import type { Check } from "./check-lines.ts";
 import type { BuiltObject } from "./built-object.ts";
 import { namespaceOf, providedSecrets, pullSecretName } from "./overlay.ts";
@@ -15,7 +15,7 @@ import { keysOf, SECRET_NAMES, type SecretName } from "./secret-keys.ts";
  */
 export const MIN_SERVER_MINOR = 30;
 
-/** The function's PRIVATE_REGISTRY (functions/src/check-pull-secret.ts, whose imports Node cannot strip; a test compares them). */
+/** The function's PRIVATE_REGISTRY (functions/src/checks/pull-secrets.ts, whose imports Node cannot strip; a test compares them). */
 export const PRIVATE_REGISTRY = "ghcr.io/ekenheim/";
 export const PSS_ENFORCE = "pod-security.kubernetes.io/enforce";
 export const DEFAULT_CLASS = "ingressclass.kubernetes.io/is-default-class";

@@ -11,7 +11,7 @@
  * also needs the workload behind it, or nothing ever answers. What it cannot read it reports.
  */
 
-import { containersOf, podLabels, podReferences, podSpecOf, unreadVolumes, type PodReference } from "../../functions/src/shop-objects.ts";
+import { containersOf, podLabels, podReferences, podSpecOf, unreadVolumes, type PodReference } from "../../functions/src/core/shop-objects.ts";
 import type { BuiltObject } from "./built-object.ts";
 
 export interface Phase {

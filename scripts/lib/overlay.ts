@@ -1,6 +1,6 @@
 /** An overlay built as Flux builds it, and the facts the commands read from it instead of repeating them. */
 import { parse, parseAllDocuments } from "yaml";
-import { podReferences } from "../../functions/src/shop-objects.ts";
+import { podReferences } from "../../functions/src/core/shop-objects.ts";
 import { kubectl } from "./kubectl.ts";
 import { overlayDir } from "./repo.ts";
 

@@ -5,7 +5,7 @@
  * scripts/release.ts does the I/O (registry, set-image, the build); every decision is here.
  */
 import { isMap, isSeq, parse, parseDocument, type Scalar } from "yaml";
-import { containersOf, isMigrationJob, type ObjectLike } from "../../functions/src/shop-objects.ts";
+import { containersOf, isMigrationJob, type ObjectLike } from "../../functions/src/core/shop-objects.ts";
 import { SCRIPT_CODES, type ScriptCode } from "./codes.ts";
 import { CommandError } from "./command.ts";
 import { parsePublishedImages, PUBLISHED_IMAGES_FILE, type PublishedImages } from "./published-images.ts";

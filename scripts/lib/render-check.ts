@@ -39,7 +39,7 @@ export function overlayBuildsConfig(builds: Record<string, string>): object {
   return { apiVersion: "fn.ecom.ekenheim.dev/v1alpha1", kind: "OverlayBuilds", metadata: { name: "builds" }, builds };
 }
 
-/** The function's `respond` (functions/src/run.ts), as the bundle exports it: one run, input in, answer out. */
+/** The function's `respond` (functions/src/entry/run.ts), as the bundle exports it: one run, input in, answer out. */
 export type Respond = (readInput: () => string, stdout: { write(text: string): unknown }, stderr: { write(text: string): unknown }) => number;
 
 /**

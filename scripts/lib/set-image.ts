@@ -3,7 +3,7 @@
  * and nothing else: comments, quoting and layout of the rest of the file stay byte for byte.
  */
 import { isMap, isScalar, isSeq, parseDocument } from "yaml";
-import { SHORT_SHA } from "../../functions/src/shop-objects.ts";
+import { SHORT_SHA } from "../../functions/src/core/shop-objects.ts";
 
 export const APP_IMAGES = {
   medusa: "ghcr.io/ekenheim/ecom/medusa",

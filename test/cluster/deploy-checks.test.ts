@@ -10,7 +10,7 @@
 import { createServer } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isMigrationJob } from "../../functions/src/shop-objects.ts";
+import { isMigrationJob } from "../../functions/src/core/shop-objects.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { keysOf } from "../../scripts/lib/secret-keys.ts";
 import { corsLists, KEY, LOGIN_ENV, serving, shop, ShopCertificate, type Fault } from "../support/fake-shop.ts";

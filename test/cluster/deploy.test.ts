@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { isMigrationJob } from "../../functions/src/shop-objects.ts";
+import { isMigrationJob } from "../../functions/src/core/shop-objects.ts";
 import { providedSecrets, referencedSecrets } from "../../scripts/lib/overlay.ts";
 import { prodOverlayIn, startCommand, type Running } from "../support/commands.ts";
 import { RepoCopy } from "../support/repo-copy.ts";

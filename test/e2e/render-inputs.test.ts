@@ -294,7 +294,7 @@ describe("a checkout whose path has a space", () => {
     writeFileSync(join(checkout, "overlays/prod/ingress.yaml"), readFileSync(join(checkout, "overlays/prod/ingress.yaml"), "utf8").replace(/shop\.example\.com/g, "store.example.org"));
     // As `npm run render` runs it, with a source newer than the bundle: the function is built there first.
     const later = new Date(Date.now() + 60_000);
-    utimesSync(join(checkout, "functions/src/run.ts"), later, later);
+    utimesSync(join(checkout, "functions/src/entry/run.ts"), later, later);
     const out = runCommandAsNpm(join(checkout, "scripts", "render.ts"), checkout);
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^functions\/dist\/ecom-fn\.mjs: /m);

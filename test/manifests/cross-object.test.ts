@@ -3,13 +3,13 @@
  * way of running them, beside render and plugin mode), with the overlay's own DeployPolicy.
  */
 import { readFileSync } from "node:fs";
-import { shopModel } from "../../functions/src/shop-model.ts";
+import { shopModel } from "../../functions/src/core/shop-model.ts";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { viewOfBuild } from "../../functions/src/built-view.ts";
-import { validateCrossObject } from "../../functions/src/cross-object.ts";
-import { parsePolicy, type Policy } from "../../functions/src/policy.ts";
+import { viewOfBuild } from "../../functions/src/plugin/view-of-build.ts";
+import { checkCrossObject } from "../../functions/src/checks/cross-object.ts";
+import { parsePolicy, type Policy } from "../../functions/src/core/policy.ts";
 import { built, overlayDirs } from "../support/builds.ts";
 import { find, podSpec } from "../support/k8s.ts";
 import { REPO_ROOT } from "../support/tools.ts";
@@ -22,7 +22,7 @@ function policyOf(overlay: string): Policy {
 }
 
 const findings = (overlay: string, objects: BuiltObject[]) =>
-  validateCrossObject(shopModel(viewOfBuild(objects, overlay)), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
+  checkCrossObject(shopModel(viewOfBuild(objects, overlay)), policyOf(overlay)).map((r) => `${r.resourceRef?.kind} ${r.resourceRef?.name} ${r.field?.path}: ${r.message}`);
 
 describe("cross-object checks over every overlay's build", () => {
   it.each(overlayDirs())("%s: every reference resolves", (overlay) => {

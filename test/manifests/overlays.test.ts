@@ -35,7 +35,7 @@ import {
   SEED_COMMAND,
   SEED_JOB,
 } from "../support/reference.ts";
-import { SHORT_SHA } from "../../functions/src/shop-objects.ts";
+import { SHORT_SHA } from "../../functions/src/core/shop-objects.ts";
 import { objectId, REPO_ROOT } from "../support/tools.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { provisionedSecretsOf } from "../../scripts/lib/overlay.ts";

@@ -19,7 +19,8 @@ const list = parse(readFileSync(listPath, "utf8")) ?? [];
 if (!Array.isArray(list)) fail("test/mutation/equivalent-mutants.yaml must be a YAML list");
 
 // "functions/src/**/*.ts" -> "functions/src": the folders the issue of record scores separately.
-const folders = (STRYKER_CONFIG.mutate as string[]).map((glob) => glob.replace(/\/\*\*.*$/, ""));
+// A `!` pattern leaves a file out of a folder; it is no folder of its own.
+const folders = (STRYKER_CONFIG.mutate as string[]).filter((glob) => !glob.startsWith("!")).map((glob) => glob.replace(/\/\*\*.*$/, ""));
 const bar = Number(STRYKER_CONFIG.thresholds.break);
 const { folders: scores, problems } = score(report, list as Equivalent[], folders);
 

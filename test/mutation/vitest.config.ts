@@ -12,7 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     include: [
-      "functions/test/unit/**/*.test.ts",
+      "functions/test/{core,checks,package,plugin,entry}/**/*.test.ts",
       "test/scripts/**/*.test.ts",
       "test/secrets/**/*.test.ts",
       "test/manifests/published-images.test.ts",

@@ -21,7 +21,7 @@
  * selects, not a virtual IP; an image's own /etc/group memberships are not added to the groups.
  */
 import { createHash } from "node:crypto";
-import { parseQuantity } from "../../functions/src/quantity.ts";
+import { parseQuantity } from "../../functions/src/core/quantity.ts";
 import { expand, lookupIn } from "./expansion.ts";
 import type { ImageFs } from "./image.ts";
 import { type ServiceObject, serviceEnv } from "./service-env.ts";

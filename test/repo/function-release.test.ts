@@ -13,7 +13,7 @@ const IMAGE = "ghcr.io/ekenheim/ecom/krm-fn";
 function runtimeImports(): Set<string> {
   const dir = join(REPO_ROOT, "functions", "src");
   const names = new Set<string>();
-  for (const file of readdirSync(dir)) {
+  for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))) {
     const text = readFileSync(join(dir, file), "utf8");
     for (const m of text.matchAll(/^import\s+(type\s+)?[^;]*?from\s+"([^".][^"]*)";/gm)) {
       if (m[1] || m[2]!.startsWith("node:")) continue;

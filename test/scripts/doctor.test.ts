@@ -4,7 +4,7 @@
  * the test control plane with each prerequisite missing in turn.
  */
 import { describe, expect, it } from "vitest";
-import { PRIVATE_REGISTRY as FUNCTION_REGISTRY } from "../../functions/src/check-pull-secret.ts";
+import { PRIVATE_REGISTRY as FUNCTION_REGISTRY } from "../../functions/src/checks/pull-secrets.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 import { formatCheck, verdict } from "../../scripts/lib/check-lines.ts";
 import { doctorChecks, externalNameLookup, needs, PRIVATE_REGISTRY, secretView, type Needs, type Observed } from "../../scripts/lib/doctor.ts";

@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CODES } from "../../functions/src/codes.ts";
+import { CODES } from "../../functions/src/core/codes.ts";
 import { SCRIPT_CODES } from "../../scripts/lib/codes.ts";
 import { REPO_ROOT } from "../support/tools.ts";
 

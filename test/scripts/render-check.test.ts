@@ -21,7 +21,7 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "render-check-"));
   bundle = join(scratch, "ecom-fn.mjs");
   await build({
-    entryPoints: [join(REPO_ROOT, "functions/src/main.ts")],
+    entryPoints: [join(REPO_ROOT, "functions/src/entry/main.ts")],
     outfile: bundle,
     bundle: true,
     platform: "node",

@@ -3,7 +3,7 @@
  * reference no environment may change. Registered per target by the test files.
  */
 import { expect, it } from "vitest";
-import { isMigrationJob } from "../../functions/src/shop-objects.ts";
+import { isMigrationJob } from "../../functions/src/core/shop-objects.ts";
 import { built } from "./builds.ts";
 import { hardeningProblems, medusaDrift } from "./hardening.ts";
 import {

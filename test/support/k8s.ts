@@ -1,5 +1,5 @@
 /** Small readers over built objects, so assertions can say what is wrong instead of "undefined". */
-import { containersOf as sharedContainersOf, podReferences, podSpecOf } from "../../functions/src/shop-objects.ts";
+import { containersOf as sharedContainersOf, podReferences, podSpecOf } from "../../functions/src/core/shop-objects.ts";
 import { objectId } from "./tools.ts";
 import type { BuiltObject } from "../../scripts/lib/built-object.ts";
 

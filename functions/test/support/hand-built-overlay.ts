@@ -1,7 +1,7 @@
 /** An overlay built by hand for the core's unit tests: a shop's objects as a build would emit them, the view of them the core reads, and a policy. */
-import type { KubeObject } from "../../src/kube.ts";
-import type { OverlayView } from "../../src/overlay-view.ts";
-import { type Policy, parsePolicy } from "../../src/policy.ts";
+import type { KubeObject } from "../../src/core/kube.ts";
+import type { OverlayView } from "../../src/core/overlay-view.ts";
+import { type Policy, parsePolicy } from "../../src/core/policy.ts";
 
 /** A hand-built overlay: objects as a build would emit them, and optional source files per node. */
 export function view(objects: KubeObject[], opts: { namePrefix?: string; nameSuffix?: string; files?: Map<object, string> } = {}): OverlayView {

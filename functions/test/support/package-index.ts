@@ -1,7 +1,7 @@
 /** A kpt package's files as the items and index package-view.ts reads, and what the real kustomize builds of them. */
-import type { KubeObject } from "../../src/kube.ts";
-import { PackageIndex } from "../../src/package-view.ts";
-import { type Item, newItem } from "../../src/resource-list.ts";
+import type { KubeObject } from "../../src/core/kube.ts";
+import { PackageIndex } from "../../src/package/package-view.ts";
+import { type Item, newItem } from "../../src/core/resource-list.ts";
 import { parseAll } from "../../../test/support/tools.ts";
 import { buildOf } from "./resource-lists.ts";
 

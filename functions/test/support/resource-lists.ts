@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse, parseAllDocuments } from "yaml";
-import { readResourceList } from "../../src/resource-list.ts";
-import type { Result } from "../../src/results.ts";
-import { respond } from "../../src/run.ts";
+import { readResourceList } from "../../src/core/resource-list.ts";
+import type { Result } from "../../src/core/results.ts";
+import { respond } from "../../src/entry/run.ts";
 import { kustomizeBuild } from "../../../test/support/tools.ts";
 
 export const FIXTURES = fileURLToPath(new URL("../fixtures", import.meta.url));
