@@ -282,7 +282,7 @@ export function bundleStale(repo: string): boolean {
   const built = Math.min(...readdirSync(dist).map((f) => statSync(join(dist, f)).mtimeMs));
   const src = join(repo, "functions", "src");
   const inputs = [
-    ...readdirSync(src).map((f) => join(src, f)),
+    ...readdirSync(src, { recursive: true, encoding: "utf8" }).map((f) => join(src, f)),
     ...["functions/build.mjs", "functions/package.json", "functions/package-lock.json", "package-lock.json"].map((f) => join(repo, f)),
   ];
   return inputs.some((f) => existsSync(f) && statSync(f).mtimeMs > built);

@@ -215,10 +215,10 @@ describe("links", () => {
 
 describe("bundleStale", () => {
   const repo = tree({
-    "functions/src/a.ts": "", "functions/build.mjs": "", "functions/package.json": "", "functions/package-lock.json": "", "package-lock.json": "",
+    "functions/src/a.ts": "", "functions/src/core/b.ts": "", "functions/build.mjs": "", "functions/package.json": "", "functions/package-lock.json": "", "package-lock.json": "",
   });
   const at = (file: string, seconds: number) => utimesSync(join(repo, file), seconds, seconds);
-  const inputs = ["functions/src/a.ts", "functions/build.mjs", "functions/package.json", "functions/package-lock.json", "package-lock.json"];
+  const inputs = ["functions/src/a.ts", "functions/src/core/b.ts", "functions/build.mjs", "functions/package.json", "functions/package-lock.json", "package-lock.json"];
 
   it("is stale without a bundle, and when any input is newer than the oldest file of it", () => {
     expect(bundleStale(repo)).toBe(true);
@@ -226,7 +226,7 @@ describe("bundleStale", () => {
     expect(bundleStale(repo)).toBe(true);
     writeFileSync(join(repo, "functions/dist/x.mjs"), "");
     writeFileSync(join(repo, "functions/dist/y.mjs"), "");
-    for (const f of inputs) at(f, 1000);
+    for (const f of [...inputs, "functions/src/core"]) at(f, 1000);
     at("functions/dist/x.mjs", 2000);
     at("functions/dist/y.mjs", 3000);
     expect(bundleStale(repo)).toBe(false);
