@@ -3,6 +3,7 @@
  * ConfigMap with envFrom must get each derived key from it, not from a later envFrom source or an
  * env entry, and no later source may have keys the output cannot show.
  */
+import { DERIVED_KEYS } from "../core/cors.ts";
 import { type EnvSource, effectiveEnv, keysInOutput } from "../core/effective-env.ts";
 import { isNamed, refOf } from "../core/kube.ts";
 import { fieldOf, fileWhere } from "../core/overlay-view.ts";
@@ -11,12 +12,6 @@ import { type Result, error } from "../core/results.ts";
 import { ROLES, mainContainer } from "../core/roles.ts";
 import { containersOf } from "../core/shop-objects.ts";
 import type { ShopModel } from "../core/shop-model.ts";
-
-/** The keys derive writes into each app's ConfigMap (cors.ts, CorsValues). */
-export const DERIVED_KEYS = {
-  medusa: ["STORE_CORS", "ADMIN_CORS", "AUTH_CORS", "BACKEND_URL", "STOREFRONT_URL"],
-  storefront: ["NEXT_PUBLIC_BASE_URL", "MEDUSA_BACKEND_URL"],
-} as const;
 
 const describe = (s: EnvSource): string => `${s.kind} ${s.name} (${s.at})`;
 

@@ -15,11 +15,14 @@ import { tlsCoverage, tlsHostProblem } from "./tls-hosts.ts";
 /** The port Medusa listens on when its PORT is unset. */
 const MEDUSA_DEFAULT_PORT = 9000;
 
+/** The keys derive writes into each app's ConfigMap. */
+export const DERIVED_KEYS = {
+  medusa: ["STORE_CORS", "ADMIN_CORS", "AUTH_CORS", "BACKEND_URL", "STOREFRONT_URL"],
+  storefront: ["NEXT_PUBLIC_BASE_URL", "MEDUSA_BACKEND_URL"],
+} as const;
+
 /** The values that must agree with the Ingress hosts, keyed by the ConfigMap that carries them. */
-export interface CorsValues {
-  medusa: { STORE_CORS: string; ADMIN_CORS: string; AUTH_CORS: string; BACKEND_URL: string; STOREFRONT_URL: string };
-  storefront: { NEXT_PUBLIC_BASE_URL: string; MEDUSA_BACKEND_URL: string };
-}
+export type CorsValues = { [R in Role]: Record<(typeof DERIVED_KEYS)[R][number], string> };
 
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
