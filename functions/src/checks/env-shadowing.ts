@@ -27,7 +27,7 @@ export function checkEnvShadowing(model: ShopModel): Result[] {
   }
   const results: Result[] = [];
   for (const t of podTemplates(view.objects)) {
-    const keys = keysInOutput(view.objects, t.namespace);
+    const keys = keysInOutput(view.objects, t.namespace, view);
     for (const { container, path } of containersOf(t.owner)) {
       const loads = configMapsLoaded(container).filter((name) => derived.has(name));
       if (!loads.length) continue;

@@ -2,21 +2,11 @@
  * Check: every ConfigMap and Secret a pod reads is in the output, made by an ExternalSecret, or
  * provisioned outside git.
  */
-import { type KubeObject, namesOf, refOf } from "../core/kube.ts";
+import { isNamed, namesOf, refOf, secretWrittenBy } from "../core/kube.ts";
 import { type OverlayView, fileWhere } from "../core/overlay-view.ts";
 import type { Policy } from "../core/policy.ts";
 import { configReferences, podTemplates } from "../core/pod-templates.ts";
 import { type Result, error } from "../core/results.ts";
-
-/**
- * Secrets the output brings into being without being Secrets: an ExternalSecret creates its target.
- * Only the External Secrets Operator's kind is known here; other generators of Secrets are not.
- */
-function secretsCreatedBy(o: KubeObject): string[] {
-  if (o.kind !== "ExternalSecret" || !String(o.apiVersion ?? "").startsWith("external-secrets.io/")) return [];
-  const name = o.spec?.target?.name ?? o.metadata?.name;
-  return typeof name === "string" ? [name] : [];
-}
 
 /**
  * Each ConfigMap or Secret a pod reads (envFrom, env valueFrom, volumes) is in the output, or, for
@@ -26,7 +16,7 @@ function secretsCreatedBy(o: KubeObject): string[] {
 export function checkReferences(view: OverlayView, policy: Policy): Result[] {
   const present = {
     ConfigMap: new Set(view.objects.filter((o) => o.kind === "ConfigMap").flatMap(namesOf)),
-    Secret: new Set([...view.objects.filter((o) => o.kind === "Secret").flatMap(namesOf), ...view.objects.flatMap(secretsCreatedBy)]),
+    Secret: new Set([...view.objects.filter((o) => o.kind === "Secret").flatMap(namesOf), ...view.objects.flatMap((o) => secretWrittenBy(o, view) ?? [])]),
   };
   const provisioned = new Set(policy.provisionedSecrets);
   return podTemplates(view.objects).flatMap((t) =>
@@ -35,8 +25,16 @@ export function checkReferences(view: OverlayView, policy: Policy): Result[] {
       .map((r) => error(
         "reference-missing",
         r.kind === "Secret"
-          ? `reads the Secret "${r.name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets`
+          ? `reads the Secret "${r.name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets${renamedWriter(view, r.name)}`
           : `reads the ConfigMap "${r.name}", which is not in the output`,
         { ref: refOf(t.owner), field: r.field, ...fileWhere(view, t.owner) },
       )));
+}
+
+/** Why an ExternalSecret that once had the name a pod reads does not make that Secret, when one did. */
+function renamedWriter(view: OverlayView, name: string): string {
+  const es = view.objects.find((o) => isNamed(o, name) && secretWrittenBy(o, view) !== undefined);
+  if (!es) return "";
+  return `; the ExternalSecret "${es.metadata?.name}" writes "${secretWrittenBy(es, view)}", because the build renames it and kustomize never renames a reference to it: ` +
+    `set its spec.target.name to "${name}"`;
 }

@@ -76,11 +76,11 @@ export function deriveCors(model: ShopModel, policy: Policy): { values?: CorsVal
       }));
     }
   }
-  const backend = results.length ? undefined : backendService(model);
+  const server = medusaWorkload(model);
+  const listen = server && medusaPort(model, server);
+  const backend = results.length || !server || listen === undefined ? undefined : backendService(model, server, listen);
   if (!results.length && !backend) {
     const svc = model.services.medusa[0]!;
-    const server = medusaWorkload(model);
-    const listen = server ? medusaPort(model, server) : undefined;
     results.push(error("service-port", `no Service in front of the medusa pods has a port whose target is the port medusa listens on (${listen ?? "its PORT, which the output does not show"}), so MEDUSA_BACKEND_URL has no port to name`, {
       ref: refOf(svc), field: "spec.ports", ...fileWhere(view, svc),
     }));
@@ -190,7 +190,7 @@ const medusaWorkload = (model: ShopModel): KubeObject | undefined => model.serve
 
 /** The port medusa listens on: its PORT as the container receives it, else the app's default. */
 function medusaPort(model: ShopModel, server: KubeObject): number | undefined {
-  const keys = keysInOutput(model.view.objects, server.metadata?.namespace);
+  const keys = keysInOutput(model.view.objects, server.metadata?.namespace, model.view);
   const port = effectiveEnv(mainContainer(server, "medusa"), keys).vars.get("PORT");
   if (!port) return MEDUSA_DEFAULT_PORT;
   return port.value !== undefined && /^[0-9]+$/.test(port.value) ? Number(port.value) : undefined;
@@ -201,11 +201,8 @@ function medusaPort(model: ShopModel, server: KubeObject): number | undefined {
  * whose target is the port medusa listens on (by number, or by the container port's name). Any
  * of them reaches the same pods; the first by name is taken, so object order never shows.
  */
-function backendService(model: ShopModel): { service: KubeObject; port: number } | undefined {
-  const server = medusaWorkload(model);
-  const listen = server && medusaPort(model, server);
-  if (listen === undefined) return undefined;
-  const named = new Set(asList(mainContainer(server!, "medusa")?.ports).filter((p) => p?.containerPort === listen).map((p) => p?.name));
+function backendService(model: ShopModel, server: KubeObject, listen: number): { service: KubeObject; port: number } | undefined {
+  const named = new Set(asList(mainContainer(server, "medusa")?.ports).filter((p) => p?.containerPort === listen).map((p) => p?.name));
   for (const service of model.services.medusa) {
     const port = asList(service.spec.ports).find((p) => {
       const target = p?.targetPort ?? p?.port;

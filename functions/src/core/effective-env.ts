@@ -3,7 +3,7 @@
  * order, a later one replacing a key an earlier one set, then env entries, which replace both and
  * expand `$(VAR)` from what is defined before them (`$$` escapes a `$`).
  */
-import { type KubeObject, isNamed, isPlainObject } from "./kube.ts";
+import { type KubeObject, type Renames, isNamed, isPlainObject, secretWrittenBy } from "./kube.ts";
 import { sameNamespace } from "./pod-templates.ts";
 
 /** Where a variable's value comes from, for people and for field paths. */
@@ -42,7 +42,7 @@ const textOf = (v: unknown): string | undefined => (typeof v === "string" ? v : 
  * templateFrom bring keys only the store knows). A Secret provisioned outside git is taken to
  * hold only the keys the bootstrap command writes, none of which the function derives.
  */
-export function keysInOutput(objects: readonly KubeObject[], namespace: string | undefined): Keys {
+export function keysInOutput(objects: readonly KubeObject[], namespace: string | undefined, renames: Renames): Keys {
   const inNamespace = objects.filter((o) => sameNamespace(o.metadata?.namespace, namespace));
   return (kind, name) => {
     const own = inNamespace.find((o) => o.kind === kind && isNamed(o, name));
@@ -54,7 +54,7 @@ export function keysInOutput(objects: readonly KubeObject[], namespace: string |
       return { keys: values };
     }
     if (kind === "Secret") {
-      const es = inNamespace.find((o) => o.kind === "ExternalSecret" && (o.spec?.target?.name === name || (o.spec?.target?.name === undefined && isNamed(o, name))));
+      const es = inNamespace.find((o) => secretWrittenBy(o, renames) === name);
       if (es) return externalSecretKeys(es);
     }
     // A source that is not in the output is references.ts's finding (or provisioned), not a guess here.

@@ -40,3 +40,26 @@ export function namesOf(o: KubeObject): string[] {
 
 /** Whether a reference written as `name` reaches the object. */
 export const isNamed = (o: KubeObject, name: unknown): boolean => typeof name === "string" && namesOf(o).includes(name);
+
+/** The names a build gives its objects after the view's own: package mode's views hold them before. */
+export interface Renames {
+  namePrefix: string;
+  nameSuffix: string;
+}
+
+/** Objects that already carry the names the build ends them with, as plugin mode's do. */
+export const AS_BUILT: Renames = { namePrefix: "", nameSuffix: "" };
+
+/**
+ * The Secret an External Secrets Operator ExternalSecret writes, as the cluster will name it: its
+ * target's name, which no kustomize name transformer rewrites, else its own name as the build ends
+ * it (prefix and suffix included). A pod's reference to it is never rewritten either: kustomize
+ * fixes references only to the Secrets it builds, so the two meet only when the names already do.
+ */
+export function secretWrittenBy(o: KubeObject, renames: Renames): string | undefined {
+  if (o.kind !== "ExternalSecret" || !String(o.apiVersion ?? "").startsWith("external-secrets.io/")) return undefined;
+  const target = o.spec?.target?.name;
+  if (typeof target === "string") return target;
+  const own = o.metadata?.name;
+  return typeof own === "string" ? `${renames.namePrefix}${own}${renames.nameSuffix}` : undefined;
+}

@@ -29,8 +29,11 @@ export function planMigrationJob(model: ShopModel, policy: Policy): { plan?: Mig
   const results = checkPins(model, policy);
   const medusa = model.servers.medusa;
   const jobs = migrationJobs(view.objects);
-  // Several Deployments labelled app=medusa are the model's finding already.
-  if (!medusa) return { results: model.results.length ? results : [...results, error("job-no-medusa", `${view.label}: no Deployment with pod label app=medusa`)] };
+  if (!medusa) {
+    // Several Deployments labelled app=medusa are the model's finding (app-workload) already.
+    const several = model.workloads.medusa.filter((w) => w.kind === "Deployment").length > 1;
+    return { results: several ? results : [...results, error("job-no-medusa", `${view.label}: no Deployment with pod label app=medusa`)] };
+  }
   if (jobs.length !== 1) {
     return { results: [...results, error("job-count", `${view.label}: expected exactly one ${MIGRATION_JOB_BASE} Job, found ${jobs.length}`)] };
   }

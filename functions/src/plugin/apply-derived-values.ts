@@ -3,7 +3,7 @@
  * committed overlay was stale.
  */
 import type { Derivation } from "../core/derive.ts";
-import { type KubeObject, isNamed, refOf } from "../core/kube.ts";
+import { AS_BUILT, type KubeObject, isNamed, refOf } from "../core/kube.ts";
 import { type Item, editable } from "../core/resource-list.ts";
 import { type Result, error, warning } from "../core/results.ts";
 import { type Role, mainContainer } from "../core/roles.ts";
@@ -58,7 +58,7 @@ function configMapOf(objects: KubeObject[], deployment: KubeObject | undefined, 
   if (!deployment) return undefined;
   const namespace = deployment.metadata?.namespace;
   const key = role === "medusa" ? "STORE_CORS" : "MEDUSA_BACKEND_URL";
-  const source = effectiveEnv(mainContainer(deployment, role), keysInOutput(objects, namespace)).vars.get(key)?.source;
+  const source = effectiveEnv(mainContainer(deployment, role), keysInOutput(objects, namespace, AS_BUILT)).vars.get(key)?.source;
   return source?.kind === "ConfigMap"
     ? configMaps.find((i) => isNamed(i.object(), source.name) && sameNamespace(i.object().metadata?.namespace, namespace))
     : undefined;

@@ -193,6 +193,23 @@ describe("ConfigMap and Secret references", () => {
     expect(lines([reader({ secretRef: { name: "a" } }), { kind: "ExternalSecret", metadata: { name: "a" } }])).toEqual([expect.stringContaining('reads the Secret "a"')]);
   });
 
+  test("an ExternalSecret without a target writes its name as the build ends it, which no reference follows", () => {
+    const es = (spec: unknown): KubeObject => ({ apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "s" }, spec });
+    const renamed = (objects: KubeObject[], plugin: boolean) => {
+      const v = plugin ? view(objects) : view(objects, { namePrefix: "shop-", nameSuffix: "-1" });
+      return checkCrossObject(shopModel(v), policy()).map((r) => r.message);
+    };
+    const asPackage = renamed([reader({ secretRef: { name: "s" } }), es({})], false);
+    const built = { ...es({}), metadata: { name: "shop-s-1", annotations: { "internal.config.kubernetes.io/previousNames": "s", "internal.config.kubernetes.io/previousKinds": "ExternalSecret" } } };
+    const asPlugin = renamed([reader({ secretRef: { name: "s" } }), built], true);
+    const why = 'reads the Secret "s", which is neither in the output nor in the DeployPolicy\'s spec.provisionedSecrets; the ExternalSecret "%s" writes "shop-s-1", ' +
+      'because the build renames it and kustomize never renames a reference to it: set its spec.target.name to "s"';
+    expect(asPackage).toEqual([why.replace("%s", "s")]);
+    expect(asPlugin).toEqual([why.replace("%s", "shop-s-1")]);
+    expect(renamed([reader({ secretRef: { name: "s" } }), es({ target: { name: "s" } })], false)).toEqual([]);
+    expect(renamed([reader({ secretRef: { name: "shop-s-1" } }), built], true)).toEqual([]);
+  });
+
   test("the finding names the workload's file", () => {
     const d = reader({ configMapRef: { name: "gone" } });
     const v = view([d]);

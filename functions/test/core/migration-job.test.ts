@@ -198,6 +198,21 @@ describe("planMigrationJob: which container and what the messages say", () => {
     expect(plan(shop().filter((o) => o.kind !== "Deployment")).results.map((r) => r.message)).toEqual(["overlays/test: no Deployment with pod label app=medusa"]);
   });
 
+  test("no medusa Deployment is job-no-medusa, even beside another finding of the model", () => {
+    const noMedusa = shop().filter((o) => !(o.kind === "Deployment" && o.metadata?.name === "medusa"));
+    const twoStorefronts = [...noMedusa, deployment("a-canary", "storefront", [container("storefront", "ghcr.io/ekenheim/ecom/storefront:b60245b")])];
+    expect(shopModel(view(twoStorefronts)).results.map((r) => r.message)).toEqual([expect.stringContaining("2 Deployments run pods labelled app=storefront")]);
+    for (const objects of [noMedusa, twoStorefronts]) {
+      expect(plan(objects).results.map((r) => r.message)).toEqual(["overlays/test: no Deployment with pod label app=medusa"]);
+    }
+  });
+
+  test("two medusa Deployments are the model's finding, not job-no-medusa", () => {
+    const out = plan([...shop(), deploymentOf("a-canary", `${MEDUSA}:b60245b`)]);
+    expect(out.plan).toBeUndefined();
+    expect(out.results).toEqual([]);
+  });
+
   test("a name suffix still to come counts toward the 63 characters", () => {
     const tag = "a".repeat(63 - "medusa-migrate-".length);
     expect(plan(shop({ medusaImage: `${MEDUSA}:${tag}` }), policy(), { nameSuffix: "-x" }).plan).toBeUndefined();
