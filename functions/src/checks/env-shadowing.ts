@@ -33,7 +33,7 @@ export function checkEnvShadowing(model: ShopModel): Result[] {
       if (!loads.length) continue;
       const env = effectiveEnv(container, keys);
       const where = (source: EnvSource) => ({ ref: refOf(t.owner), field: `${path}.${source.at}`, ...fileWhere(view, t.owner, fieldOf(container, source.kind === "env" ? "env" : "envFrom")) });
-      const firstLoad = (container.envFrom as any[]).findIndex((e) => derived.has(e?.configMapRef?.name));
+      const firstLoad = (container.envFrom as any[]).findIndex((e) => derived.has(loadedAsIs(e) ?? ""));
       for (const u of env.unknown.filter((u) => u.source.index > firstLoad)) {
         results.push(error("env-shadowed", `container ${container.name}: ${describe(u.source)} comes after the derived ConfigMap and may override a derived value: ${u.why}; ` +
           "list it before the derived ConfigMap, or give it a template that lists its keys", where(u.source)));
@@ -51,8 +51,11 @@ export function checkEnvShadowing(model: ShopModel): Result[] {
   return results;
 }
 
+/** The ConfigMap an envFrom entry gives its keys as they are (a prefix renames every key), or undefined. */
+const loadedAsIs = (e: any): string | undefined => (typeof e?.configMapRef?.name === "string" && !e.prefix ? e.configMapRef.name : undefined);
+
 const configMapsLoaded = (container: any): string[] =>
-  (Array.isArray(container?.envFrom) ? container.envFrom : []).flatMap((e: any) => (typeof e?.configMapRef?.name === "string" && !e.prefix ? [e.configMapRef.name] : []));
+  (Array.isArray(container?.envFrom) ? container.envFrom : []).flatMap((e: any) => loadedAsIs(e) ?? []);
 
 const configMapHas = (objects: ShopModel["view"]["objects"], name: string, key: string): boolean =>
   objects.some((o) => o.kind === "ConfigMap" && isNamed(o, name) && Object.hasOwn(o.data ?? {}, key));

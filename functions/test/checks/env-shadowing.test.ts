@@ -56,6 +56,10 @@ describe("checkEnvShadowing: the derived value is the one the container receives
     const prefixed = objects();
     container(prefixed, "medusa").envFrom = [{ prefix: "OLD_", configMapRef: { name: "medusa-config" } }, { secretRef: { name: "medusa-secret" } }];
     expect(lines(prefixed)).toEqual([]);
+    const store = { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "store" }, spec: { dataFrom: [{ extract: { key: "k" } }] } } as KubeObject;
+    const before = [...objects(), store];
+    container(before, "medusa").envFrom = [{ prefix: "OLD_", configMapRef: { name: "medusa-config" } }, { secretRef: { name: "store" } }, { configMapRef: { name: "medusa-config" } }];
+    expect(lines(before)).toEqual([]);
   });
 
   test("a ConfigMap without derived keys is not a derived one, and a key the derived ConfigMap lacks is not checked", () => {
