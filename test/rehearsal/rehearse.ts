@@ -150,10 +150,12 @@ requireHost();
 const source = appSource();
 let passed = 0;
 let failed = 0;
+const failures: string[] = [];
 for (const overlay of wanted.length ? wanted : OVERLAYS) {
   const r = await rehearse(overlay, source);
   passed += r.passed;
   failed += r.failed;
+  failures.push(...r.failures);
 }
-console.log(`rehearsal: ${passed} passed, ${failed} failed`);
+console.log([`rehearsal: ${passed} passed, ${failed} failed`, ...failures.map((f) => `  ${f}`)].join("\n"));
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

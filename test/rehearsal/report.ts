@@ -24,10 +24,14 @@ export class Report {
   /** Set when a rehearsal only has to show that something fails: the first failure ends it. */
   stopAtFirstFailure = false;
 
+  /** The failed checks' lines, prefix included: repeated at the end, where a log's tail shows them. */
+  readonly failures: string[] = [];
+
   check(name: string, ok: boolean, seen: string): boolean {
     if (ok) this.passed++;
     else this.failed++;
     this.emit(`${ok ? "ok  " : "FAIL"} ${name}: ${seen}`);
+    if (!ok) this.failures.push(`${this.prefix} ${this.lines.at(-1)}`);
     if (!ok && this.stopAtFirstFailure) throw new StopRehearsal();
     return ok;
   }
