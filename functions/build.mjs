@@ -32,14 +32,14 @@ writeFileSync(
   `import { createRequire } from "node:module";\nexport const { ${exported.join(", ")} } = createRequire(import.meta.url)("./ecom-fn-core.cjs");\n`,
 );
 
-// The executable: built for runtimes far older than the core's (any that reads ES modules), so
-// that one too old for the core still reads it and says which version it needs.
+// The executable: built for runtimes far older than the core's (any ES module runtime with
+// top-level await), so that one too old for the core still reads it and says which version it needs.
 await build({
   ...shared,
   bundle: true,
   entryPoints: [src("entry/cli.ts")],
   outfile: dist("ecom-fn.mjs"),
-  target: "node14",
+  target: "node14.8",
   define: { MIN_NODE: JSON.stringify(minNode) },
   banner: { js: "#!/usr/bin/env node" },
 });

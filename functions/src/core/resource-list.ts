@@ -85,9 +85,7 @@ function splitItems(src: string): ResourceListIn | undefined {
   }
   if (current) items.push(fromLines(current, indent, items.length));
   const tail = lines.slice(rest).join("\n");
-  const outer = parseDocument(`${head}\n${tail}`);
-  if (outer.errors.length) throw new ResourceListError(`input is not a valid ResourceList: ${firstLine(outer.errors[0]!.message)}`);
-  const envelope = toData(outer, "the ResourceList");
+  const envelope = dataOf(`${head}\n${tail}`, "the ResourceList", "input is not a valid ResourceList");
   if (!isPlainObject(envelope) || envelope.kind !== "ResourceList") return undefined;
   return { items, functionConfig: envelope.functionConfig };
 }
@@ -123,7 +121,7 @@ const READ_OPTIONS = { prettyErrors: false } as const;
  * (which js-yaml shares instead of copying, so a bomb would stay hidden), is
  * read again by `yaml`, whose errors and alias limits then decide.
  */
-function dataOf(source: string, index: number): unknown {
+function dataOf(source: string, what: string, invalid = `${what} is not valid YAML`): unknown {
   try {
     const data = load(source, { schema: CORE_SCHEMA });
     if (!sharesNodes(data, new WeakSet())) return data;
@@ -131,8 +129,8 @@ function dataOf(source: string, index: number): unknown {
     // read again below, for `yaml`'s verdict and message
   }
   const doc = parseDocument(source, READ_OPTIONS);
-  if (doc.errors.length) throw new ResourceListError(`item ${index} is not valid YAML: ${firstLine(doc.errors[0]!.message)}`);
-  return toData(doc, `item ${index}`);
+  if (doc.errors.length) throw new ResourceListError(`${invalid}: ${firstLine(doc.errors[0]!.message)}`);
+  return toData(doc, what);
 }
 
 function sharesNodes(node: unknown, seen: WeakSet<object>): boolean {
@@ -142,7 +140,7 @@ function sharesNodes(node: unknown, seen: WeakSet<object>): boolean {
   return (Array.isArray(node) ? node : Object.values(node)).some((child) => sharesNodes(child, seen));
 }
 
-function makeItem(source: string, verbatim: string | undefined, index: number, data = dataOf(source, index)): Item {
+function makeItem(source: string, verbatim: string | undefined, index: number, data = dataOf(source, `item ${index}`)): Item {
   if (!isPlainObject(data)) throw new ResourceListError(`item ${index} is not an object`);
   const text = (value: unknown, field: string): string => {
     if (value === undefined || value === null) return "";
@@ -182,7 +180,7 @@ export function fileItems(text: string, path: string): Item[] {
   const sources = /^(---|\.\.\.)/m.test(src) ? documentSources(src, path) : [src];
   return sources.flatMap((source, i) => {
     try {
-      const data = dataOf(source, i);
+      const data = dataOf(source, `item ${i}`);
       return isPlainObject(data) ? [{ ...makeItem(source, undefined, i, data), path }] : [];
     } catch (e) {
       throw new ResourceListError(`${path}: ${(e as Error).message.replace(/^item \d+:? /, "")}`);

@@ -10,9 +10,9 @@
  * Whatever goes wrong with the cache (no home, a read-only disk, a record V8 rejects), the core is
  * compiled from source and the answer is the same; only the cache is given up, silently.
  */
-import { createRequire } from "node:module";
-
-const fallback = createRequire(import.meta.url);
+// Only runtimes without process.getBuiltinModule load node:module, whose loading alone was a
+// measurable part of the executable's start.
+const fallback = "getBuiltinModule" in process ? undefined : (await import("node:module")).createRequire(import.meta.url);
 
 /**
  * A builtin module as CommonJS gives it. An ES module's import of a builtin makes Node build a module
@@ -21,11 +21,21 @@ const fallback = createRequire(import.meta.url);
  * have no `node:` prefix: cli.ts runs this before its version check, on runtimes that lack it.
  */
 export function builtin<T>(id: string): T {
-  return (process.getBuiltinModule ? process.getBuiltinModule(id) : fallback(id)) as T;
+  return (fallback ? fallback(id) : process.getBuiltinModule(id)) as T;
+}
+
+/**
+ * The `require` the core is given: the bundle holds every module but Node's own, so a require of
+ * anything else is a fault of the build, named as such rather than looked for on disk.
+ */
+export function builtinRequire(id: string): unknown {
+  // Only run after the version check, on runtimes that know the prefix.
+  const found = builtin<unknown>(`node:${id.replace(/^node:/, "")}`);
+  if (found === undefined) throw new Error(`the function's bundle requires "${id}", which is not a module of Node.js; rebuild it with \`npm run build\``);
+  return found;
 }
 
 const fs = builtin<typeof import("node:fs")>("fs");
-const nodeModule = builtin<typeof import("node:module")>("module");
 const path = builtin<typeof import("node:path")>("path");
 const vm = builtin<typeof import("node:vm")>("vm");
 
@@ -76,7 +86,7 @@ export function loadCore<T>(file: string, cache: string | undefined): { core: T;
   const code = cachedCode(readOrNothing(cache), source);
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source.toString("utf8")}\n})`, { filename: file, cachedData: code });
   const module = { exports: {} as T };
-  script.runInThisContext()(module.exports, nodeModule.createRequire(file), module, file, path.dirname(file));
+  script.runInThisContext()(module.exports, builtinRequire, module, file, path.dirname(file));
   const save = () => {
     if (cache === undefined || (code !== undefined && !script.cachedDataRejected)) return;
     const partial = `${cache}.${process.pid}`;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import path from "node:path";
-import { builtin, cacheFile, cachedCode, cacheRecord, loadCore } from "../../src/entry/code-cache.ts";
+import { builtin, builtinRequire, cacheFile, cachedCode, cacheRecord, loadCore } from "../../src/entry/code-cache.ts";
 
 const home = (dir: string) => () => dir;
 const homeless = () => {
@@ -13,6 +13,16 @@ const homeless = () => {
 describe("builtin", () => {
   it("is the builtin module itself, by its id without the node: prefix", () => {
     expect(builtin("path")).toBe(path);
+  });
+});
+
+describe("builtinRequire: the core's require", () => {
+  it("gives Node's own modules, by either id", () => {
+    expect([builtinRequire("path"), builtinRequire("node:path")]).toEqual([path, path]);
+  });
+
+  it("refuses anything else, naming it as a fault of the build", () => {
+    expect(() => builtinRequire("js-yaml")).toThrow('the function\'s bundle requires "js-yaml", which is not a module of Node.js; rebuild it with `npm run build`');
   });
 });
 
