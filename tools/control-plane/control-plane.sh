@@ -66,11 +66,11 @@ cmd_build() {
   # Built into a scratch directory and renamed at the end, so an interrupted build is never reused.
   tmp="$(mktemp -d "$BIN_CACHE/.build.XXXXXX")"
   start="$(date +%s)"
-  log "building kube-apiserver and kube-controller-manager $K8S_VERSION and etcd $ETCD_VERSION (cold: about 7-10 minutes on 2 cores)"
+  log "building kube-apiserver and kube-controller-manager $K8S_VERSION and etcd $ETCD_VERSION (a cold build takes minutes)"
   # Go prints nothing while it compiles; a line a minute shows the build is alive and how far along.
   (
     while sleep 60; do
-      log "still building: $((($(date +%s) - start) / 60)) of about 10 minutes (go build cache: $(du -sh "$(go env GOCACHE)" 2>/dev/null | cut -f1))"
+      log "still building after $((($(date +%s) - start) / 60)) minute(s) (go build cache: $(du -sh "$(go env GOCACHE)" 2>/dev/null | cut -f1))"
     done
   ) >/dev/null &
   local heartbeat=$!
