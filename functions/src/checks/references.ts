@@ -2,10 +2,10 @@
  * Check: every ConfigMap and Secret a pod reads is in the output, made by an ExternalSecret, or
  * provisioned outside git.
  */
-import { isNamed, namesOf, refOf, secretWrittenBy } from "../core/kube.ts";
+import { type KubeObject, isNamed, refOf, secretWrittenBy } from "../core/kube.ts";
 import { type OverlayView, fileWhere } from "../core/overlay-view.ts";
 import type { Policy } from "../core/policy.ts";
-import { configReferences, podTemplates } from "../core/pod-templates.ts";
+import { configReferences, podTemplates, sameNamespace } from "../core/pod-templates.ts";
 import { type Result, error } from "../core/results.ts";
 
 /**
@@ -14,21 +14,27 @@ import { type Result, error } from "../core/results.ts";
  * are left alone: the pod starts without them.
  */
 export function checkReferences(view: OverlayView, policy: Policy): Result[] {
-  const present = {
-    ConfigMap: new Set(view.objects.filter((o) => o.kind === "ConfigMap").flatMap(namesOf)),
-    Secret: new Set([...view.objects.filter((o) => o.kind === "Secret").flatMap(namesOf), ...view.objects.flatMap((o) => secretWrittenBy(o, view) ?? [])]),
-  };
   const provisioned = new Set(policy.provisionedSecrets);
-  return podTemplates(view.objects).flatMap((t) =>
-    configReferences(t.owner)
-      .filter((r) => !r.optional && !present[r.kind as "ConfigMap" | "Secret"].has(r.name) && !(r.kind === "Secret" && provisioned.has(r.name)))
+  return podTemplates(view.objects).flatMap((t) => {
+    // A pod reads only its own namespace's ConfigMaps and Secrets.
+    const makes = (o: KubeObject, kind: string, name: string) =>
+      (o.kind === kind && isNamed(o, name)) || (kind === "Secret" && secretWrittenBy(o, view) === name);
+    const present = (kind: string, name: string) => view.objects.some((o) => sameNamespace(o.metadata?.namespace, t.namespace) && makes(o, kind, name));
+    const message = (kind: string, name: string) => {
+      const other = view.objects.find((o) => makes(o, kind, name));
+      if (other) return `reads the ${kind} "${name}" in its namespace ${t.namespace}, but the output has it only in the namespace ${other.metadata?.namespace}: a pod reads only its own namespace's`;
+      return kind === "Secret"
+        ? `reads the Secret "${name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets${renamedWriter(view, name)}`
+        : `reads the ConfigMap "${name}", which is not in the output`;
+    };
+    return configReferences(t.owner)
+      .filter((r) => !r.optional && !present(r.kind, r.name) && !(r.kind === "Secret" && provisioned.has(r.name)))
       .map((r) => error(
         "reference-missing",
-        r.kind === "Secret"
-          ? `reads the Secret "${r.name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets${renamedWriter(view, r.name)}`
-          : `reads the ConfigMap "${r.name}", which is not in the output`,
+        message(r.kind, r.name),
         { ref: refOf(t.owner), field: r.field, ...fileWhere(view, t.owner) },
-      )));
+      ));
+  });
 }
 
 /** Why an ExternalSecret that once had the name a pod reads does not make that Secret, when one did. */

@@ -210,6 +210,18 @@ describe("ConfigMap and Secret references", () => {
     expect(renamed([reader({ secretRef: { name: "shop-s-1" } }), built], true)).toEqual([]);
   });
 
+  test("a pod reads only its own namespace's ConfigMaps and Secrets, an ExternalSecret's too; an object without a namespace is in every one", () => {
+    const inNs = (kind: string, name: string, namespace?: string, extra: Record<string, unknown> = {}): KubeObject =>
+      ({ apiVersion: kind === "ExternalSecret" ? "external-secrets.io/v1" : "v1", kind, metadata: { name, ...(namespace ? { namespace } : {}) }, ...extra } as KubeObject);
+    const web = app("web", { namespace: "a", envFrom: [{ configMapRef: { name: "cfg" } }, { secretRef: { name: "sec" } }] });
+    expect(lines([web, inNs("ConfigMap", "cfg", "b"), inNs("ExternalSecret", "x", "b", { spec: { target: { name: "sec" } } })])).toEqual([
+      "Deployment web spec.template.spec.containers[0].envFrom[0].configMapRef.name: reads the ConfigMap \"cfg\" in its namespace a, but the output has it only in the namespace b: a pod reads only its own namespace's",
+      "Deployment web spec.template.spec.containers[0].envFrom[1].secretRef.name: reads the Secret \"sec\" in its namespace a, but the output has it only in the namespace b: a pod reads only its own namespace's",
+    ]);
+    expect(lines([web, inNs("ConfigMap", "cfg", "a"), inNs("Secret", "sec", "a")])).toEqual([]);
+    expect(lines([web, inNs("ConfigMap", "cfg"), inNs("ExternalSecret", "sec")])).toEqual([]);
+  });
+
   test("the finding names the workload's file", () => {
     const d = reader({ configMapRef: { name: "gone" } });
     const v = view([d]);
