@@ -220,6 +220,10 @@ describe("ConfigMap and Secret references", () => {
     ]);
     expect(lines([web, inNs("ConfigMap", "cfg", "a"), inNs("Secret", "sec", "a")])).toEqual([]);
     expect(lines([web, inNs("ConfigMap", "cfg"), inNs("ExternalSecret", "sec")])).toEqual([]);
+    // An ExternalSecret writes a Secret, never the ConfigMap of the same name.
+    expect(lines([web, inNs("ExternalSecret", "cfg", "a"), inNs("Secret", "sec", "a")])).toEqual([
+      "Deployment web spec.template.spec.containers[0].envFrom[0].configMapRef.name: reads the ConfigMap \"cfg\", which is not in the output",
+    ]);
   });
 
   test("the finding names the workload's file", () => {
