@@ -2,10 +2,10 @@
  * Check: every ConfigMap and Secret a pod reads is in the output, made by an ExternalSecret, or
  * provisioned outside git.
  */
-import { type KubeObject, isNamed, refOf, secretWrittenBy } from "../core/kube.ts";
+import { isNamed, refOf, secretWrittenBy } from "../core/kube.ts";
 import { type OverlayView, fileWhere } from "../core/overlay-view.ts";
 import type { Policy } from "../core/policy.ts";
-import { configReferences, podTemplates, sameNamespace } from "../core/pod-templates.ts";
+import { configReferences, podTemplates, providerOf } from "../core/pod-templates.ts";
 import { type Result, error } from "../core/results.ts";
 
 /**
@@ -17,11 +17,9 @@ export function checkReferences(view: OverlayView, policy: Policy): Result[] {
   const provisioned = new Set(policy.provisionedSecrets);
   return podTemplates(view.objects).flatMap((t) => {
     // A pod reads only its own namespace's ConfigMaps and Secrets.
-    const makes = (o: KubeObject, kind: string, name: string) =>
-      (o.kind === kind && isNamed(o, name)) || (kind === "Secret" && secretWrittenBy(o, view) === name);
-    const present = (kind: string, name: string) => view.objects.some((o) => sameNamespace(o.metadata?.namespace, t.namespace) && makes(o, kind, name));
+    const present = (kind: string, name: string) => providerOf(view.objects, t.namespace, kind, name, view) !== undefined;
     const message = (kind: string, name: string) => {
-      const other = view.objects.find((o) => makes(o, kind, name));
+      const other = providerOf(view.objects, undefined, kind, name, view);
       if (other) return `reads the ${kind} "${name}" in its namespace ${t.namespace}, but the output has it only in the namespace ${other.metadata?.namespace}: a pod reads only its own namespace's`;
       return kind === "Secret"
         ? `reads the Secret "${name}", which is neither in the output nor in the DeployPolicy's spec.provisionedSecrets${renamedWriter(view, name)}`

@@ -76,16 +76,17 @@ export function deriveCors(model: ShopModel, policy: Policy): { values?: CorsVal
       }));
     }
   }
+  if (results.length) return { results };
   const server = medusaWorkload(model);
   const listen = server && medusaPort(model, server);
-  const backend = results.length || !server || listen === undefined ? undefined : backendService(model, server, listen);
-  if (!results.length && !backend) {
+  const backend = server && listen !== undefined ? backendService(model, server, listen) : undefined;
+  if (!backend) {
     const svc = model.services.medusa[0]!;
     results.push(error("service-port", `no Service in front of the medusa pods has a port whose target is the port medusa listens on (${listen ?? "its PORT, which the output does not show"}), so MEDUSA_BACKEND_URL has no port to name`, {
       ref: refOf(svc), field: "spec.ports", ...fileWhere(view, svc),
     }));
+    return { results };
   }
-  if (results.length) return { results };
 
   const backendUrl = publicUrl(model, policy, origins, "admin", policy.bakedUrls.medusa?.BACKEND_URL, "medusa.BACKEND_URL", results);
   const baseUrl = publicUrl(model, policy, origins, "storefront", policy.bakedUrls.storefront?.NEXT_PUBLIC_BASE_URL, "storefront.NEXT_PUBLIC_BASE_URL", results);
@@ -108,7 +109,7 @@ export function deriveCors(model: ShopModel, policy: Policy): { values?: CorsVal
       },
       storefront: {
         NEXT_PUBLIC_BASE_URL: baseUrl,
-        MEDUSA_BACKEND_URL: `http://${view.namePrefix}${backend!.service.metadata!.name}${view.nameSuffix}:${backend!.port}`,
+        MEDUSA_BACKEND_URL: `http://${view.namePrefix}${backend.service.metadata!.name}${view.nameSuffix}:${backend.port}`,
       },
     },
   };

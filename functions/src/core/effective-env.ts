@@ -3,8 +3,8 @@
  * order, a later one replacing a key an earlier one set, then env entries, which replace both and
  * expand `$(VAR)` from what is defined before them (`$$` escapes a `$`).
  */
-import { type KubeObject, type Renames, isNamed, isPlainObject, secretWrittenBy } from "./kube.ts";
-import { sameNamespace } from "./pod-templates.ts";
+import { type KubeObject, type Renames, isPlainObject } from "./kube.ts";
+import { providerOf } from "./pod-templates.ts";
 
 /** Where a variable's value comes from, for people and for field paths. */
 export interface EnvSource {
@@ -43,19 +43,15 @@ const textOf = (v: unknown): string | undefined => (typeof v === "string" ? v : 
  * hold only the keys the bootstrap command writes, none of which the function derives.
  */
 export function keysInOutput(objects: readonly KubeObject[], namespace: string | undefined, renames: Renames): Keys {
-  const inNamespace = objects.filter((o) => sameNamespace(o.metadata?.namespace, namespace));
   return (kind, name) => {
-    const own = inNamespace.find((o) => o.kind === kind && isNamed(o, name));
-    if (own) {
-      const data = isPlainObject(own.data) ? own.data : {};
-      const stringData = isPlainObject((own as any).stringData) ? (own as any).stringData : {};
+    const source = providerOf(objects, namespace, kind, name, renames);
+    if (source?.kind === "ExternalSecret") return externalSecretKeys(source);
+    if (source) {
+      const data = isPlainObject(source.data) ? source.data : {};
+      const stringData = isPlainObject((source as any).stringData) ? (source as any).stringData : {};
       const values = new Map<string, string | undefined>(Object.keys(data).map((k) => [k, kind === "ConfigMap" ? textOf(data[k]) : undefined]));
       for (const k of Object.keys(stringData)) values.set(k, undefined);
       return { keys: values };
-    }
-    if (kind === "Secret") {
-      const es = inNamespace.find((o) => secretWrittenBy(o, renames) === name);
-      if (es) return externalSecretKeys(es);
     }
     // A source that is not in the output is references.ts's finding (or provisioned), not a guess here.
     return { keys: new Map() };

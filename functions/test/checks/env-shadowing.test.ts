@@ -45,7 +45,8 @@ describe("checkEnvShadowing: the derived value is the one the container receives
   });
 
   test("a later source whose keys only its store knows is refused; an earlier one, or one loaded with a prefix, is fine", () => {
-    const o = [...objects(), { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "store" }, spec: { dataFrom: [{ extract: { key: "k" } }] } } as KubeObject];
+    const store = { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "store" }, spec: { dataFrom: [{ extract: { key: "k" } }] } } as KubeObject;
+    const o = [...objects(), store];
     container(o, "medusa").envFrom.push({ secretRef: { name: "store" } });
     expect(lines(o)).toEqual([
       "env-shadowed medusa spec.template.spec.containers[0].envFrom[1]: container medusa: Secret store (envFrom[1]) comes after the derived ConfigMap and may override a derived value: " +
@@ -56,7 +57,6 @@ describe("checkEnvShadowing: the derived value is the one the container receives
     const prefixed = objects();
     container(prefixed, "medusa").envFrom = [{ prefix: "OLD_", configMapRef: { name: "medusa-config" } }, { secretRef: { name: "medusa-secret" } }];
     expect(lines(prefixed)).toEqual([]);
-    const store = { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name: "store" }, spec: { dataFrom: [{ extract: { key: "k" } }] } } as KubeObject;
     const before = [...objects(), store];
     container(before, "medusa").envFrom = [{ prefix: "OLD_", configMapRef: { name: "medusa-config" } }, { secretRef: { name: "store" } }, { configMapRef: { name: "medusa-config" } }];
     expect(lines(before)).toEqual([]);
