@@ -9,15 +9,16 @@ const json = (file: string) => JSON.parse(readFileSync(join(REPO_ROOT, file), "u
 const fnPackage = json("functions/package.json");
 const IMAGE = "ghcr.io/ekenheim/ecom/krm-fn";
 
-/** Packages the function's sources import at run time (type-only imports are erased by esbuild). */
+/** Packages the function's sources import or require at run time (type-only imports are erased by esbuild). */
 function runtimeImports(): Set<string> {
   const dir = join(REPO_ROOT, "functions", "src");
   const names = new Set<string>();
   for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))) {
     const text = readFileSync(join(dir, file), "utf8");
-    for (const m of text.matchAll(/^import\s+(type\s+)?[^;]*?from\s+"([^".][^"]*)";/gm)) {
-      if (m[1] || m[2]!.startsWith("node:")) continue;
-      names.add(m[2]!.startsWith("@") ? m[2]!.split("/").slice(0, 2).join("/") : m[2]!.split("/")[0]!);
+    const imported = [...text.matchAll(/^import\s+(type\s+)?[^;]*?from\s+"([^".][^"]*)";/gm)].filter((m) => !m[1]).map((m) => m[2]!);
+    const required = [...text.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1]!);
+    for (const name of [...imported, ...required].filter((n) => !n.startsWith("node:"))) {
+      names.add(name.startsWith("@") ? name.split("/").slice(0, 2).join("/") : name.split("/")[0]!);
     }
   }
   return names;

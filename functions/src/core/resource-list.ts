@@ -7,9 +7,10 @@
  * comments and scalar styles.
  */
 import { CORE_SCHEMA, load } from "js-yaml";
-import { Document, parseAllDocuments, parseDocument, stringify } from "yaml";
+import type { Document } from "yaml";
 import { isPlainObject } from "./kube.ts";
 import type { Result } from "./results.ts";
+import { yamlLib } from "./yaml-lib.ts";
 
 export interface Item {
   /** The item as a standalone YAML document (its lines, dedented). */
@@ -44,12 +45,12 @@ export function readResourceList(text: string): ResourceListIn {
   const fast = splitItems(src);
   if (fast) return fast;
   // Anything but the block layout kpt and kustomize write (JSON, flow style) takes the slow, general path.
-  const doc = parseDocument(src);
+  const doc = yamlLib().parseDocument(src);
   if (doc.errors.length) throw new ResourceListError(`input is not a valid ResourceList: ${firstLine(doc.errors[0]!.message)}`);
   const root = toData(doc, "the ResourceList");
   if (!isPlainObject(root) || root.kind !== "ResourceList") throw new ResourceListError("input is not a ResourceList (a mapping with kind: ResourceList)");
   if (root.items !== undefined && root.items !== null && !Array.isArray(root.items)) throw new ResourceListError("items of the ResourceList is not a list");
-  const items = (root.items ?? []).map((o: unknown, i: number) => makeItem(stringify(o), undefined, i));
+  const items = (root.items ?? []).map((o: unknown, i: number) => makeItem(yamlLib().stringify(o), undefined, i));
   return { items, functionConfig: root.functionConfig };
 }
 
@@ -128,7 +129,7 @@ function dataOf(source: string, what: string, invalid = `${what} is not valid YA
   } catch {
     // read again below, for `yaml`'s verdict and message
   }
-  const doc = parseDocument(source, READ_OPTIONS);
+  const doc = yamlLib().parseDocument(source, READ_OPTIONS);
   if (doc.errors.length) throw new ResourceListError(`${invalid}: ${firstLine(doc.errors[0]!.message)}`);
   return toData(doc, what);
 }
@@ -165,7 +166,7 @@ function makeItem(source: string, verbatim: string | undefined, index: number, d
 
 /** The item as a Document to edit; from then on it is written from that document. */
 export function editable(item: Item): Document {
-  if (!item.edited) item.edited = parseDocument(item.source);
+  if (!item.edited) item.edited = yamlLib().parseDocument(item.source);
   return item.edited;
 }
 
@@ -189,7 +190,7 @@ export function fileItems(text: string, path: string): Item[] {
 }
 
 function documentSources(src: string, path: string): string[] {
-  return parseAllDocuments(src, READ_OPTIONS).flatMap((doc) => {
+  return yamlLib().parseAllDocuments(src, READ_OPTIONS).flatMap((doc) => {
     if (doc.errors.length) throw new ResourceListError(`${path}: is not valid YAML: ${firstLine(doc.errors[0]!.message)}`);
     const [start, , end] = doc.range;
     // A document's range starts at its `---` line: the item is what follows it.
@@ -214,7 +215,7 @@ export function fileText(item: Item): string {
 
 export function newItem(source: string): Item {
   const item = makeItem(source, undefined, -1);
-  item.edited = parseDocument(source);
+  item.edited = yamlLib().parseDocument(source);
   return item;
 }
 
@@ -225,7 +226,7 @@ export function writeResourceList(items: readonly Item[], results: readonly Resu
     out.push("items:");
     for (const item of items) out.push(item.edited || item.verbatim === undefined ? asSeqItem(item) : item.verbatim);
   }
-  if (results.length) out.push(stringify({ results }, { lineWidth: 0 }).trimEnd());
+  if (results.length) out.push(yamlLib().stringify({ results }, { lineWidth: 0 }).trimEnd());
   return `${out.join("\n")}\n`;
 }
 

@@ -1,18 +1,20 @@
 /**
  * Core: edits to a YAML document that keep its comments and read back the same in YAML 1.1 and 1.2.
  */
-import { type Document, Scalar, isMap, isScalar, parse } from "yaml";
+import type { Document } from "yaml";
+import { yamlLib } from "./yaml-lib.ts";
 
 /**
  * Writes a string so both YAML 1.1 readers (kubectl, kustomize) and YAML 1.2
  * readers get a string back: `yes`, `on` or `1234567` are double-quoted.
  */
 export function setString(doc: Document, path: readonly string[], value: string): boolean {
+  const { Scalar: ScalarNode, isScalar } = yamlLib();
   const current = doc.getIn(path, true);
   if (isScalar(current) && current.value === value) return false;
-  const node = isScalar(current) ? current : new Scalar(value);
+  const node = isScalar(current) ? current : new ScalarNode(value);
   node.value = value;
-  if (!readsAsString(value)) node.type = Scalar.QUOTE_DOUBLE;
+  if (!readsAsString(value)) node.type = ScalarNode.QUOTE_DOUBLE;
   doc.setIn(path, node);
   return true;
 }
@@ -21,7 +23,7 @@ export function setString(doc: Document, path: readonly string[], value: string)
 export function setStringMap(doc: Document, path: readonly string[], values: Record<string, string>): boolean {
   let changed = false;
   const map = doc.getIn(path, true);
-  if (isMap(map)) {
+  if (yamlLib().isMap(map)) {
     for (const pair of [...map.items]) {
       // A scalar key is written as its value.
       const key = String(pair.key);
@@ -38,7 +40,7 @@ export function setStringMap(doc: Document, path: readonly string[], values: Rec
 export function readsAsString(value: string): boolean {
   return (["1.1", "1.2"] as const).every((version) => {
     try {
-      return parse(value, { version }) === value;
+      return yamlLib().parse(value, { version }) === value;
     } catch {
       return false;
     }

@@ -5,9 +5,9 @@
  * `kpt fn render` cannot run kustomize and sends no such config.
  */
 import { CORE_SCHEMA, loadAll } from "js-yaml";
-import { parseAllDocuments } from "yaml";
 import { type KubeObject, isPlainObject } from "../core/kube.ts";
 import { type Result, error } from "../core/results.ts";
+import { yamlLib } from "../core/yaml-lib.ts";
 
 export const BUILDS_KIND = "OverlayBuilds";
 
@@ -37,7 +37,7 @@ function documentsOf(text: string): unknown[] | { problem: string } {
   try {
     return loadAll(text, null, { schema: CORE_SCHEMA });
   } catch {
-    const bad = parseAllDocuments(text).find((doc) => doc.errors.length);
-    return bad ? { problem: bad.errors[0]!.message.split("\n")[0]! } : parseAllDocuments(text).map((doc) => doc.toJS());
+    const bad = yamlLib().parseAllDocuments(text).find((doc) => doc.errors.length);
+    return bad ? { problem: bad.errors[0]!.message.split("\n")[0]! } : yamlLib().parseAllDocuments(text).map((doc) => doc.toJS());
   }
 }

@@ -8,7 +8,7 @@
  * refused, never guessed.
  */
 import { posix } from "node:path";
-import { type Node, parse, parseDocument } from "yaml";
+import type { Node } from "yaml";
 import { derivedFilePaths } from "./write-derived-files.ts";
 import { parseImageRef, formatImageRef } from "../core/image-ref.ts";
 import { type Operation, applyJsonPatch, operationsProblem } from "./json-patch.ts";
@@ -19,6 +19,7 @@ import type { OverlayView } from "../core/overlay-view.ts";
 import type { Item } from "../core/resource-list.ts";
 import { POLICY_KIND } from "../core/policy.ts";
 import { type Result, error } from "../core/results.ts";
+import { yamlLib } from "../core/yaml-lib.ts";
 
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 const POLICY_FILE = "policy/policy.yaml";
@@ -173,7 +174,7 @@ class Composer {
         } catch {
           return this.results.push(error("json6902-invalid", "the JSON 6902 patch starts with `[` but is not JSON, which fails `kustomize build`", { file, field }));
         }
-      } else doc = parse(entry.patch);
+      } else doc = yamlLib().parse(entry.patch);
       if (Array.isArray(doc)) return this.applyJsonPatch(objects, doc, entry, file, field);
       docs.push({ doc, path: file });
     }
@@ -264,7 +265,7 @@ class Composer {
   private checkImageTags(kItem: Item) {
     // sigs.k8s.io/yaml reads YAML 1.1, this package 1.2: a tag must be a string under both.
     for (const version of ["1.1", "1.2"] as const) {
-      const doc = parseDocument(kItem.source, { version });
+      const doc = yamlLib().parseDocument(kItem.source, { version });
       const found = list(doc.toJS()?.images).flatMap((image: any, i: number) => {
         if (image?.newTag === undefined || typeof image.newTag === "string") return [];
         const { range } = doc.getIn(["images", i, "newTag"], true) as Node;
