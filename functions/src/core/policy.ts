@@ -2,69 +2,31 @@
  * Core: the DeployPolicy each overlay carries, parsed and checked, with the reference's default
  * bounds.
  */
-import * as z from "zod/mini";
+import { isPlainObject } from "./kube.ts";
 import { parseQuantity } from "./quantity.ts";
 
 export const POLICY_API_VERSION = "fn.ecom.ekenheim.dev/v1alpha1";
 export const POLICY_KIND = "DeployPolicy";
 
-const quantity = z
-  .union([z.string(), z.number()])
-  .check(z.refine((q) => parseQuantity(q) !== undefined, { message: "not a valid Kubernetes quantity" }));
-
-const range = z.strictObject({ min: z.optional(quantity), max: z.optional(quantity) });
-const bounds = z.strictObject({ cpu: z.optional(range), memory: z.optional(range) });
-export type Bounds = z.infer<typeof bounds>;
-
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-const origin = z
-  .string()
-  .check(z.regex(/^https?:\/\/[^/\s,]+$/, { message: "must be an origin: scheme://host[:port], no path, no comma" }));
+/** A Kubernetes quantity as the policy writes it: `500m`, `1Gi`, `2`. */
+export type Quantity = string | number;
+export interface Range {
+  min?: Quantity;
+  max?: Quantity;
+}
+export interface Bounds {
+  cpu?: Range;
+  memory?: Range;
+}
 
 /**
  * Public URLs an app image was built with (build args of the app repository's workflows): the admin
  * bundle and the storefront's browser code call them, whatever the Ingress says.
  */
-const bakedUrls = z.strictObject({
-  medusa: z.optional(z.strictObject({ BACKEND_URL: origin })),
-  storefront: z.optional(z.strictObject({ NEXT_PUBLIC_MEDUSA_BACKEND_URL: z.optional(origin), NEXT_PUBLIC_BASE_URL: z.optional(origin) })),
-});
-export type BakedUrls = z.infer<typeof bakedUrls>;
-
-const spec = z.strictObject({
-  /** Refuse `latest`, timestamp tags and missing tags on the app images. */
-  requirePinnedSha: z._default(z.boolean(), false),
-  /** Secrets created in the cluster, never committed: references to them count as satisfied. */
-  provisionedSecrets: z._default(z.array(z.string().check(z.regex(DNS_SUBDOMAIN, { message: "must be a Secret name (DNS subdomain)" }))), []),
-  /** What each pinned image was built with; render fails when the Ingress serves other hosts. */
-  bakedUrls: z._default(bakedUrls, {}),
-  /** TLS ends before the Ingress (a load balancer or tunnel): every public origin is https. */
-  tlsBeforeIngress: z._default(z.boolean(), false),
-  cors: z.prefault(
-    z.strictObject({
-      extraStoreOrigins: z._default(z.array(origin), []),
-      extraAdminOrigins: z._default(z.array(origin), []),
-      extraAuthOrigins: z._default(z.array(origin), []),
-    }),
-    {},
-  ),
-  resources: z.prefault(
-    z.strictObject({
-      /** Keyed by workload name; replaces the default for that name. */
-      workloads: z._default(z.record(z.string(), bounds), {}),
-      initContainers: z.optional(bounds),
-    }),
-    {},
-  ),
-});
-
-const policySchema = z.strictObject({
-  apiVersion: z.literal(POLICY_API_VERSION),
-  kind: z.literal(POLICY_KIND),
-  metadata: z.looseObject({ name: z.string().check(z.minLength(1)) }),
-  spec: z.prefault(spec, {}),
-});
+export interface BakedUrls {
+  medusa?: { BACKEND_URL: string };
+  storefront?: { NEXT_PUBLIC_MEDUSA_BACKEND_URL?: string; NEXT_PUBLIC_BASE_URL?: string };
+}
 
 export interface Policy {
   name: string;
@@ -98,10 +60,131 @@ export const DEFAULT_INIT_CONTAINER_BOUNDS: Bounds = {
 
 export type PolicyParse = { ok: true; policy: Policy } | { ok: false; issues: { path: string; message: string }[] };
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const ORIGIN = /^https?:\/\/[^/\s,]+$/;
+
+type Path = readonly (string | number)[];
+/** Reads one field's value at `path`; records what is wrong with it in `issues`, and then returns undefined. */
+type Reader<T> = (value: unknown, path: Path, issues: Issue[]) => T | undefined;
+interface Issue {
+  path: string;
+  message: string;
+}
+
+const wrong = (issues: Issue[], path: Path, message: string): undefined => {
+  issues.push({ path: path.join("."), message });
+  return undefined;
+};
+
+const string = (check?: { pattern: RegExp; message: string }): Reader<string> => (value, path, issues) => {
+  if (typeof value !== "string") return wrong(issues, path, "expected string");
+  if (check && !check.pattern.test(value)) return wrong(issues, path, check.message);
+  return value;
+};
+const origin = string({ pattern: ORIGIN, message: "must be an origin: scheme://host[:port], no path, no comma" });
+const secretName = string({ pattern: DNS_SUBDOMAIN, message: "must be a Secret name (DNS subdomain)" });
+
+const boolean: Reader<boolean> = (value, path, issues) => (typeof value === "boolean" ? value : wrong(issues, path, "expected boolean"));
+
+const quantity: Reader<Quantity> = (value, path, issues) => {
+  if (typeof value !== "string" && typeof value !== "number") return wrong(issues, path, "expected a string or a number");
+  return parseQuantity(value) === undefined ? wrong(issues, path, "not a valid Kubernetes quantity") : value;
+};
+
+const list = <T>(item: Reader<T>): Reader<T[]> => (value, path, issues) => {
+  if (!Array.isArray(value)) return wrong(issues, path, "expected array");
+  const before = issues.length;
+  const read = value.map((v, i) => item(v, [...path, i], issues));
+  return issues.length === before ? (read as T[]) : undefined;
+};
+
+/** A mapping of any names, each value read by `item`. */
+const record = <T>(item: Reader<T>): Reader<Record<string, T>> => (value, path, issues) => {
+  if (!isPlainObject(value)) return wrong(issues, path, "expected object");
+  const before = issues.length;
+  const read = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, item(v, [...path, k], issues)]));
+  return issues.length === before ? (read as Record<string, T>) : undefined;
+};
+
+type Fields<T> = { [K in keyof T]-?: Reader<T[K]> | { optional: Reader<NonNullable<T[K]>> } | { absent: () => T[K]; read: Reader<T[K]> } };
+
+/**
+ * A mapping of known fields: each read by its reader, an absent one left out (`optional`) or given a
+ * new default (`absent`); with `strict`, every other key is an unknown field.
+ */
+const mapping = <T>(fields: Fields<T>, strict = true): Reader<T> => (value, path, issues) => {
+  if (!isPlainObject(value)) return wrong(issues, path, "expected object");
+  const before = issues.length;
+  const read: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(fields) as [string, Fields<T>[keyof T]][]) {
+    const given = value[key];
+    if (typeof field === "function") read[key] = field(given, [...path, key], issues);
+    else if ("optional" in field) {
+      if (given !== undefined) read[key] = field.optional(given, [...path, key], issues);
+    } else read[key] = given === undefined ? field.absent() : field.read(given, [...path, key], issues);
+  }
+  if (strict) for (const key of Object.keys(value)) if (!Object.hasOwn(fields, key)) wrong(issues, [...path, key], "unknown field");
+  return issues.length === before ? ({ ...(strict ? {} : value), ...read } as T) : undefined;
+};
+
+const literal = <T extends string>(expected: T): Reader<T> => (value, path, issues) =>
+  value === expected ? expected : wrong(issues, path, `expected ${JSON.stringify(expected)}`);
+
+const range = mapping<Range>({ min: { optional: quantity }, max: { optional: quantity } });
+const bounds = mapping<Bounds>({ cpu: { optional: range }, memory: { optional: range } });
+
+interface Spec {
+  requirePinnedSha: boolean;
+  provisionedSecrets: string[];
+  bakedUrls: BakedUrls;
+  tlsBeforeIngress: boolean;
+  cors: Policy["cors"];
+  resources: { workloads: Record<string, Bounds>; initContainers?: Bounds };
+}
+
+const origins = { absent: () => [], read: list(origin) };
+const spec = mapping<Spec>({
+  /** Refuse `latest`, timestamp tags and missing tags on the app images. */
+  requirePinnedSha: { absent: () => false, read: boolean },
+  /** Secrets created in the cluster, never committed: references to them count as satisfied. */
+  provisionedSecrets: { absent: () => [], read: list(secretName) },
+  /** What each pinned image was built with; render fails when the Ingress serves other hosts. */
+  bakedUrls: {
+    absent: () => ({}),
+    read: mapping<BakedUrls>({
+      medusa: { optional: mapping({ BACKEND_URL: origin }) },
+      storefront: { optional: mapping({ NEXT_PUBLIC_MEDUSA_BACKEND_URL: { optional: origin }, NEXT_PUBLIC_BASE_URL: { optional: origin } }) },
+    }),
+  },
+  /** TLS ends before the Ingress (a load balancer or tunnel): every public origin is https. */
+  tlsBeforeIngress: { absent: () => false, read: boolean },
+  cors: {
+    absent: () => ({ extraStoreOrigins: [], extraAdminOrigins: [], extraAuthOrigins: [] }),
+    read: mapping<Policy["cors"]>({ extraStoreOrigins: origins, extraAdminOrigins: origins, extraAuthOrigins: origins }),
+  },
+  resources: {
+    absent: () => ({ workloads: {} }),
+    read: mapping<Spec["resources"]>({
+      /** Keyed by workload name; replaces the default for that name. */
+      workloads: { absent: () => ({}), read: record(bounds) },
+      initContainers: { optional: bounds },
+    }),
+  },
+});
+
+const policySchema = mapping<{ apiVersion: string; kind: string; metadata: { name: string }; spec: Spec }>({
+  apiVersion: literal(POLICY_API_VERSION),
+  kind: literal(POLICY_KIND),
+  metadata: mapping({ name: string({ pattern: /^[^]/, message: "must not be empty" }) }, false),
+  spec: { absent: () => spec({}, [], [])!, read: spec },
+});
+
+/** The DeployPolicy, or every problem with it, each at its field's path. */
 export function parsePolicy(input: unknown): PolicyParse {
-  const parsed = policySchema.safeParse(input);
-  if (!parsed.success) return { ok: false, issues: parsed.error.issues.flatMap(describeIssue) };
-  const { metadata, spec: s } = parsed.data;
+  const issues: Issue[] = [];
+  const parsed = policySchema(input, [], issues);
+  if (!parsed) return { ok: false, issues };
+  const { metadata, spec: s } = parsed;
   return {
     ok: true,
     policy: {
@@ -120,20 +203,3 @@ export function parsePolicy(input: unknown): PolicyParse {
 export const isPolicyObject = (o: unknown): boolean =>
   typeof o === "object" && o !== null && (o as { kind?: unknown }).kind === POLICY_KIND &&
   (o as { apiVersion?: unknown }).apiVersion === POLICY_API_VERSION;
-
-// zod/mini ships no message locale (that is what keeps it small), so issues are worded here.
-function describeIssue(issue: z.core.$ZodIssue): { path: string; message: string }[] {
-  const at = (extra: PropertyKey[] = []) => [...issue.path, ...extra].map(String).join(".");
-  switch (issue.code) {
-    case "unrecognized_keys":
-      return issue.keys.map((key) => ({ path: at([key]), message: "unknown field" }));
-    case "invalid_type":
-      return [{ path: at(), message: `expected ${issue.expected}` }];
-    case "invalid_value":
-      return [{ path: at(), message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(" or ")}` }];
-    case "too_small":
-      return [{ path: at(), message: "must not be empty" }];
-    default:
-      return [{ path: at(), message: issue.message && issue.message !== "Invalid input" ? issue.message : `invalid (${issue.code})` }];
-  }
-}

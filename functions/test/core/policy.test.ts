@@ -147,11 +147,43 @@ describe("parsePolicy", () => {
     [{ ...doc({}), metadata: { name: "" } }, { path: "metadata.name", message: "must not be empty" }],
     [doc({ requirePinnedSha: "yes" }), { path: "spec.requirePinnedSha", message: "expected boolean" }],
     [doc({ cors: { extraStoreOrigins: [7] } }), { path: "spec.cors.extraStoreOrigins.0", message: "expected string" }],
-    [doc({ resources: { workloads: [] } }), { path: "spec.resources.workloads", message: "expected record" }],
-    // Neither a string nor a number: zod words no message for a failed union, so the issue names its code.
-    [doc({ resources: { workloads: { medusa: { memory: { max: true } } } } }), { path: "spec.resources.workloads.medusa.memory.max", message: "invalid (invalid_union)" }],
+    [doc({ resources: { workloads: [] } }), { path: "spec.resources.workloads", message: "expected object" }],
+    [doc({ resources: { workloads: { medusa: { memory: { max: true } } } } }), { path: "spec.resources.workloads.medusa.memory.max", message: "expected a string or a number" }],
   ])("a wrong value is reported at its path with what was expected (%#)", (input, issue) => {
     expect(issues(input)).toEqual([issue]);
+  });
+
+  test("every problem is reported, each field's in order and unknown fields after them", () => {
+    const input = { ...doc({ tlsBeforeIngress: "no", colour: "red", provisionedSecrets: ["ok", "Not_OK", 3] }), kind: "Policy", extra: 1 };
+    expect(issues(input)).toEqual([
+      { path: "kind", message: 'expected "DeployPolicy"' },
+      { path: "spec.provisionedSecrets.1", message: "must be a Secret name (DNS subdomain)" },
+      { path: "spec.provisionedSecrets.2", message: "expected string" },
+      { path: "spec.tlsBeforeIngress", message: "expected boolean" },
+      { path: "spec.colour", message: "unknown field" },
+      { path: "extra", message: "unknown field" },
+    ]);
+  });
+
+  test("a field given as null is a wrong value, not an absent one", () => {
+    expect(issues(doc(null))).toEqual([{ path: "spec", message: "expected object" }]);
+    expect(issues(doc({ cors: { extraStoreOrigins: null } }))).toEqual([{ path: "spec.cors.extraStoreOrigins", message: "expected array" }]);
+    expect(issues(doc({ resources: { initContainers: { cpu: null } } }))).toEqual([{ path: "spec.resources.initContainers.cpu", message: "expected object" }]);
+  });
+
+  test("each parse gets defaults of its own", () => {
+    const first = parsePolicy(doc({}));
+    const second = parsePolicy(doc({}));
+    if (!first.ok || !second.ok) throw new Error("expected both to parse");
+    first.policy.provisionedSecrets.push("changed");
+    first.policy.cors.extraStoreOrigins.push("https://changed.example.com");
+    expect(second.policy.provisionedSecrets).toEqual([]);
+    expect(second.policy.cors.extraStoreOrigins).toEqual([]);
+  });
+
+  test("a name must be a string of at least one character, any character", () => {
+    expect(parsePolicy({ ...doc({}), metadata: { name: "\n" } }).ok).toBe(true);
+    expect(issues({ ...doc({}), metadata: { name: 7 } })).toEqual([{ path: "metadata.name", message: "expected string" }]);
   });
 
   test("isPolicyObject needs both the kind and the API version", () => {
