@@ -8,6 +8,7 @@
  */
 import { CORE_SCHEMA, load } from "js-yaml";
 import type { Document } from "yaml";
+import { withoutBookkeeping } from "./bookkeeping.ts";
 import { isPlainObject } from "./kube.ts";
 import type { Result } from "./results.ts";
 import { yamlLib } from "./yaml-lib.ts";
@@ -97,8 +98,10 @@ function fromLines(lines: string[], indent: number, index: number): Item {
   const verbatim = lines.join("\n");
   const pad = indent + 2;
   // The dash and the space after it are the item's indentation: what follows is its first line.
-  const body = lines.map((l, i) => (i === 0 || l.slice(0, pad).trim() === "" ? l.slice(pad) : l.trimStart())).join("\n");
-  return makeItem(body, indent === 0 ? verbatim : undefined, index);
+  const body = lines.map((l, i) => (i === 0 || l.slice(0, pad).trim() === "" ? l.slice(pad) : l.trimStart()));
+  const source = body.join("\n");
+  const read = withoutBookkeeping(body);
+  return makeItem(source, indent === 0 ? verbatim : undefined, index, dataOf(source, `item ${index}`, undefined, read === body ? source : read.join("\n")));
 }
 
 const PATH_ANNOTATIONS = ["internal.config.kubernetes.io/path", "config.kubernetes.io/path"];
@@ -120,11 +123,13 @@ const READ_OPTIONS = { prettyErrors: false } as const;
  * An item's data. js-yaml reads YAML 1.2 (core schema) several times faster
  * than the `yaml` package; anything it refuses, and any item with aliases
  * (which js-yaml shares instead of copying, so a bomb would stay hidden), is
- * read again by `yaml`, whose errors and alias limits then decide.
+ * read again by `yaml`, whose errors and alias limits then decide. js-yaml
+ * may be given `fast`, the source without kustomize's bookkeeping
+ * (bookkeeping.ts); `yaml` always reads the source, so messages count its lines.
  */
-function dataOf(source: string, what: string, invalid = `${what} is not valid YAML`): unknown {
+function dataOf(source: string, what: string, invalid = `${what} is not valid YAML`, fast = source): unknown {
   try {
-    const data = load(source, { schema: CORE_SCHEMA });
+    const data = load(fast, { schema: CORE_SCHEMA });
     if (!sharesNodes(data, new WeakSet())) return data;
   } catch {
     // read again below, for `yaml`'s verdict and message
