@@ -6,8 +6,10 @@
  * the overlay disagreed with kustomize, and the render must not stand.
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { CORE_SCHEMA, load, loadAll } from "js-yaml";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { CORE_SCHEMA, load } from "js-yaml";
 
 export interface Disagreement {
   overlay: string;
@@ -16,22 +18,62 @@ export interface Disagreement {
   message: string;
 }
 
-export type Build = { text: string } | { problem: string };
+/**
+ * A built overlay: its text, and the ResourceList kustomize hands a plugin over the same build. Only
+ * that list records the names each object had before the build renamed it (a nameSuffix follows a
+ * Job's tag, so only its earlier names tell where the tag ends); the text no longer shows them.
+ */
+export type Build = { text: string; pluginInput: string } | { problem: string };
 
-/** `kustomize build` of one overlay: its text, or why it failed. Builds of several overlays run side by side. */
-export function kustomizeBuildText(kustomize: string, root: string, overlay: string): Promise<Build> {
+function kustomize(tool: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string } | { error: string }> {
   return new Promise((done) => {
-    const child = spawn(kustomize, ["build", join(root, overlay)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
     child.stderr.on("data", (c: Buffer) => err.push(c));
-    child.on("error", (e) => done({ problem: `cannot run ${kustomize}: ${e.message}` }));
-    child.on("close", (status) => {
-      if (status === 0) done({ text: Buffer.concat(out).toString("utf8") });
-      else done({ problem: `\`kustomize build ${overlay}\` fails: ${Buffer.concat(err).toString("utf8").trim()}` });
-    });
+    child.on("error", (e) => done({ error: `cannot run ${tool}: ${e.message}` }));
+    child.on("close", (status) => done({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8").trim() }));
   });
+}
+
+const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * `kustomize build` of one overlay, made as a plugin build: the overlay is the one resource of a
+ * scratch kustomization whose one transformer is `tee`, so kustomize hands it the ResourceList it
+ * would hand the function and builds the overlay's own text from what it gives back. Only when that
+ * fails is the overlay built plainly, for kustomize's message about the overlay itself. Builds of
+ * several overlays run side by side.
+ */
+export async function kustomizeBuildText(tool: string, root: string, overlay: string): Promise<Build> {
+  const scratch = mkdtempSync(join(tmpdir(), "ecom-build-"));
+  try {
+    const captured = join(scratch, "plugin-input.yaml");
+    // kustomize takes no absolute path for a directory resource.
+    writeFileSync(join(scratch, "kustomization.yaml"), `resources:\n  - ${JSON.stringify(relative(scratch, join(root, overlay)))}\ntransformers:\n  - capture.yaml\n`);
+    writeFileSync(join(scratch, "capture.yaml"), [
+      "apiVersion: fn.ecom.ekenheim.dev/v1alpha1",
+      "kind: CapturePluginInput",
+      "metadata:",
+      "  name: capture",
+      "  annotations:",
+      "    config.kubernetes.io/function: |",
+      "      exec:",
+      "        path: ./capture",
+      "",
+    ].join("\n"));
+    writeFileSync(join(scratch, "capture"), `#!/bin/sh\nexec tee ${shellQuote(captured)}\n`, { mode: 0o755 });
+    const run = await kustomize(tool, ["build", "--enable-alpha-plugins", "--enable-exec", scratch]);
+    if ("error" in run) return { problem: run.error };
+    if (run.status === 0) return { text: run.stdout, pluginInput: readFileSync(captured, "utf8") };
+    const plain = await kustomize(tool, ["build", join(root, overlay)]);
+    if ("error" in plain) return { problem: plain.error };
+    if (plain.status !== 0) return { problem: `\`kustomize build ${overlay}\` fails: ${plain.stderr}` };
+    return { problem: `\`kustomize build ${overlay}\` passes, but not as the plugin build the render makes of it to see what a plugin gets (a scratch kustomization in ${tmpdir()} running tee): ${run.stderr}` };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** The function's config for a package render: every overlay's real build, for what its composition does not model. */
@@ -49,12 +91,12 @@ export type Respond = (readInput: () => string, stdout: { write(text: string): u
 export function judgeOverlay(respond: Respond, overlay: string, policy: unknown, built: Build): Disagreement[] {
   const at = (message: string, code = "render-disagrees"): Disagreement => ({ overlay, code, message });
   if ("problem" in built) return [at(`after the render, ${built.problem}`, "render-build-failed")];
-  // kustomize prints one document per object, never an empty one.
-  const items = loadAll(built.text, null, { schema: CORE_SCHEMA });
-  // In the block layout kustomize itself sends, which the function reads item by item with its fast reader.
-  const entries = built.text.split(/^---\n/m).filter((doc) => doc.trim()).map((doc) =>
-    doc.trimEnd().split("\n").map((line, i) => (i === 0 ? `- ${line}` : line && `  ${line}`)).join("\n"));
-  const input = ["apiVersion: config.kubernetes.io/v1", "kind: ResourceList", "items:", ...entries, `functionConfig: ${JSON.stringify(policy)}`, ""].join("\n");
+  // What kustomize handed its plugin, with the overlay's policy for the plugin's config: kyaml writes
+  // the config last, and the function reads the rest as it arrived, with its fast reader.
+  const config = /^functionConfig:/m.exec(built.pluginInput);
+  if (!config) return [at(`kustomize handed the plugin of \`kustomize build ${overlay}\` no functionConfig`, "internal")];
+  const input = `${built.pluginInput.slice(0, config.index)}functionConfig: ${JSON.stringify(policy)}\n`;
+  const items: unknown[] = (load(input, { schema: CORE_SCHEMA }) as { items?: unknown[] }).items ?? [];
   let stdout = "";
   let stderr = "";
   let status: number;

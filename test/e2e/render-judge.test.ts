@@ -85,19 +85,25 @@ function expectKptRefuses(repo: RepoCopy, file: string, feature: RegExp) {
 }
 
 /** The derived data of the prod overlay as plain `kustomize build` deploys it. */
-function deployed(repo: RepoCopy): { medusa: Record<string, string>; storefront: Record<string, string> } {
+function deployed(repo: RepoCopy, suffix = ""): { medusa: Record<string, string>; storefront: Record<string, string> } {
   const objects = parseAll(runCommand(tool("kustomize"), ["build", join(repo.root, "overlays/prod")], repo.root).stdout);
-  const data = (name: string) => (objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === name) as any).data;
+  const data = (name: string) => (objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === `${name}${suffix}`) as any).data;
   return { medusa: data("medusa-config"), storefront: data("storefront-config") };
 }
 
-function rendersFromTheRealBuild(repo: RepoCopy) {
+/** The name plain `kustomize build` gives the prod overlay's migration Job. */
+function deployedJob(repo: RepoCopy): string {
+  const objects = parseAll(runCommand(tool("kustomize"), ["build", join(repo.root, "overlays/prod")], repo.root).stdout);
+  return (objects.find((o) => o.kind === "Job") as any).metadata.name;
+}
+
+function rendersFromTheRealBuild(repo: RepoCopy, suffix = "") {
   const out = render(repo.root);
   expect(out.status, out.stderr).toBe(0);
   repo.commit("rendered");
   expect(render(repo.root).status).toBe(0);
   expect(repo.changedFiles(), "a second render changes nothing").toEqual([]);
-  return deployed(repo);
+  return deployed(repo, suffix);
 }
 
 describe("valid kustomize the in-function composition does not model", () => {
@@ -147,6 +153,46 @@ describe("valid kustomize the in-function composition does not model", () => {
     );
     expectKptRefuses(repo, "overlays/prod/extra/kustomization.yaml", /namePrefix/);
     expect(rendersFromTheRealBuild(repo).storefront.MEDUSA_BACKEND_URL).toBe("http://medusa:9000");
+  });
+
+  it("a root nameSuffix, whose place after the Job's tag only the list kustomize hands a plugin records", () => {
+    const repo = repoWith({}, [["overlays/prod/kustomization.yaml", /^namespace: ecom-prod\n/m, "namespace: ecom-prod\nnameSuffix: -blue\n"]]);
+    expect(rendersFromTheRealBuild(repo, "-blue").storefront.MEDUSA_BACKEND_URL).toBe("http://medusa-blue:9000");
+    expect(deployedJob(repo)).toBe("medusa-migrate-9496114-blue");
+  });
+
+  it("a root nameSuffix beside a feature the composition does not model, after a new medusa tag", () => {
+    const repo = repoWith(
+      { "overlays/prod/drop-dns.yaml": "$patch: delete\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns\n" },
+      [
+        ["overlays/prod/kustomization.yaml", /^namespace: ecom-prod\n/m, "namespace: ecom-prod\nnameSuffix: -blue\n"],
+        ["overlays/prod/kustomization.yaml", /newTag: "9496114"/, 'newTag: "abcdef1"'],
+        addPatch("  - path: drop-dns.yaml\n"),
+      ],
+    );
+    expectKptRefuses(repo, "overlays/prod/drop-dns.yaml", /\$patch/);
+    rendersFromTheRealBuild(repo, "-blue");
+    expect(parse(repo.read("overlays/prod/derived/migration-job.yaml")).metadata.name).toBe("medusa-migrate-abcdef1");
+    expect(deployedJob(repo)).toBe("medusa-migrate-abcdef1-blue");
+  });
+
+  it("a root nameSuffix that would make the Job's name longer than a DNS label fails the render, modelled or not", () => {
+    const suffix = `-${"x".repeat(63 - "medusa-migrate-abcdef1".length)}`;
+    for (const patched of [false, true]) {
+      const repo = repoWith(
+        { "overlays/prod/drop-dns.yaml": "$patch: delete\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns\n" },
+        [
+          ["overlays/prod/kustomization.yaml", /^namespace: ecom-prod\n/m, `namespace: ecom-prod\nnameSuffix: ${suffix}\n`],
+          ["overlays/prod/kustomization.yaml", /newTag: "9496114"/, 'newTag: "abcdef1"'],
+          ...(patched ? [addPatch("  - path: drop-dns.yaml\n")] : []),
+        ],
+      );
+      const out = render(repo.root);
+      expect(out.status, out.stdout).not.toBe(0);
+      expect(out.stderr).toContain(`job-name-invalid`);
+      expect(out.stderr).toContain(`"medusa-migrate-abcdef1${suffix}", which is not a DNS label`);
+      expect(repo.changedFiles()).toEqual([]);
+    }
   });
 
   it("a limit that only the real build carries fails npm run render", () => {

@@ -65,9 +65,34 @@ const judge = async (root: string, overlay: string, policyObject: unknown, fn: R
   judgeOverlay(fn, overlay, policyObject, await kustomizeBuildText(tool("kustomize"), root, overlay));
 const DISAGREES = "its own composition of the overlay differs from kustomize's (a feature it does not model); the value kustomize deploys decides";
 
+/** An object without what kustomize adds for a plugin: the annotations under its internal prefixes. */
+function withoutPluginAnnotations(o: any): any {
+  const internal = (k: string) => /^(internal\.)?config\.(kubernetes\.io|k8s\.io)\/|^kustomize\.config\.k8s\.io\/id$/.test(k);
+  const annotations = Object.fromEntries(Object.entries(o.metadata?.annotations ?? {}).filter(([k]) => !internal(k)));
+  const { annotations: _, ...metadata } = o.metadata;
+  return { ...o, metadata: Object.keys(annotations).length ? { ...metadata, annotations } : metadata };
+}
+
+/** Objects in one order, whatever order a list gave them in: kustomize sorts its output, not a plugin's input. */
+const sorted = (objects: any[]) => [...objects].sort((a, b) => JSON.stringify([a.kind, a.metadata.namespace, a.metadata.name]).localeCompare(JSON.stringify([b.kind, b.metadata.namespace, b.metadata.name])));
+
+/** The captured build of the prod overlay: kustomize's text, and what it handed the plugin. */
+let prod: { text: string; pluginInput: string };
+beforeAll(async () => {
+  const b = await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod");
+  if ("problem" in b) throw new Error(b.problem);
+  prod = b;
+});
+
 describe("kustomizeBuildText", () => {
-  it("gives the text kustomize builds", async () => {
-    expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({ text: built("overlays/prod").text });
+  it("gives the text kustomize builds, and the ResourceList kustomize hands a plugin over it", () => {
+    expect(prod.text).toBe(built("overlays/prod").text);
+    const list = parse(prod.pluginInput);
+    expect(list.kind).toBe("ResourceList");
+    expect(sorted(list.items.map(withoutPluginAnnotations))).toEqual(sorted(built("overlays/prod").objects));
+    // What only a plugin's list shows: each object's names before the build renamed it.
+    const job = list.items.find((o: any) => o.kind === "Job");
+    expect(job.metadata.annotations["internal.config.kubernetes.io/previousNames"].split(",")).toContain("medusa-migrate");
   });
 
   it("names the overlay and kustomize's reason when the build fails", async () => {
@@ -94,8 +119,8 @@ describe("judgeOverlay", () => {
   });
 
   it("judges the build it is handed without building again", () => {
-    const stale = built("overlays/prod").text.replace(/BACKEND_URL: https:\/\/admin\.example\.com/, "BACKEND_URL: https://old.example.com");
-    const found = judgeOverlay(respond, "overlays/prod", prodPolicy(REPO_ROOT), { text: stale });
+    const old = (text: string) => text.replace(/BACKEND_URL: https:\/\/admin\.example\.com/, "BACKEND_URL: https://old.example.com");
+    const found = judgeOverlay(respond, "overlays/prod", prodPolicy(REPO_ROOT), { text: old(prod.text), pluginInput: old(prod.pluginInput) });
     expect(found.map((d) => d.message)).toEqual([expect.stringMatching(/^ConfigMap ecom-prod\/medusa-config: data\.BACKEND_URL: the render left "https:\/\/old\.example\.com"/)]);
   });
 
@@ -189,7 +214,8 @@ describe("judgeOverlay", () => {
       stdout.write("items: []\n");
       return 0;
     };
-    expect(judgeOverlay(spy, "overlays/prod", prodPolicy(REPO_ROOT), { text: built("overlays/prod").text })).toEqual([]);
-    expect(seen).toEqual({ apiVersion: "config.kubernetes.io/v1", kind: "ResourceList", items: built("overlays/prod").objects, functionConfig: prodPolicy(REPO_ROOT) });
+    expect(judgeOverlay(spy, "overlays/prod", prodPolicy(REPO_ROOT), prod)).toEqual([]);
+    expect(seen).toEqual({ ...parse(prod.pluginInput), functionConfig: prodPolicy(REPO_ROOT) });
+    expect(sorted(seen.items.map(withoutPluginAnnotations))).toEqual(sorted(built("overlays/prod").objects));
   });
 });
