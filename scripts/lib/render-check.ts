@@ -47,7 +47,12 @@ const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
  * several overlays run side by side.
  */
 export async function kustomizeBuildText(tool: string, root: string, overlay: string): Promise<Build> {
-  const scratch = mkdtempSync(join(tmpdir(), "ecom-build-"));
+  let scratch: string;
+  try {
+    scratch = mkdtempSync(join(tmpdir(), "ecom-build-"));
+  } catch (err) {
+    return { problem: `cannot build \`${overlay}\` as a plugin build: no scratch directory in ${tmpdir()}: ${(err as Error).message}` };
+  }
   try {
     const captured = join(scratch, "plugin-input.yaml");
     // kustomize takes no absolute path for a directory resource.

@@ -95,6 +95,29 @@ describe("kustomizeBuildText", () => {
     expect(job.metadata.annotations["internal.config.kubernetes.io/previousNames"].split(",")).toContain("medusa-migrate");
   });
 
+  it("says so when the overlay builds but the plugin build beside it cannot run its transformer", async () => {
+    // Files made without any execute bit stand for a temporary directory mounted noexec.
+    const before = process.umask(0o111);
+    const pending = kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod");
+    process.umask(before);
+    expect(await pending).toEqual({
+      problem: expect.stringMatching(/^`kustomize build overlays\/prod` passes, but not as the plugin build the render makes of it to see what a plugin gets \(a scratch kustomization in .* running tee\): Error: .*permission denied/),
+    });
+  });
+
+  it("names the temporary directory it cannot make its scratch kustomization in", async () => {
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = join(scratch, "no-such-directory");
+    try {
+      expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({
+        problem: expect.stringMatching(/^cannot build `overlays\/prod` as a plugin build: no scratch directory in .*no-such-directory: ENOENT/),
+      });
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+
   it("names the overlay and kustomize's reason when the build fails", async () => {
     expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/none")).toEqual({
       problem: expect.stringMatching(/^`kustomize build overlays\/none` fails: Error: must build at directory: .*overlays\/none.*: no such file or directory$/),
