@@ -32,15 +32,17 @@ const isComment = (line: string) => /^ *#/.test(line);
  * layout kyaml writes, two spaces a level, is recognised: anything else comes back as it was, whole.
  */
 export function withoutBookkeeping(lines: readonly string[]): readonly string[] {
-  const metadata = lines.indexOf("metadata:");
-  if (metadata < 0) return lines;
-  const start = annotationsLine(lines, metadata);
-  if (start < 0) return lines;
+  const metadata = lineOf(lines, "metadata:");
+  const keys = metadata === undefined ? undefined : metadataKeys(lines, metadata);
+  const annotations = keys?.filter((k) => k.name === "annotations");
+  // A second annotations key is one YAML refuses, which must stay for the reader to refuse it.
+  if (!keys || annotations?.length !== 1 || lines[annotations[0]!.at] !== "  annotations:") return lines;
+  const start = annotations[0]!.at;
   const kept: string[] = [];
   const dropped = new Set<string>();
   let i = start + 1;
   // The annotations run until a line two spaces in or fewer that is neither blank nor a comment.
-  while (i < lines.length && (blank(lines[i]!) || isComment(lines[i]!) || indent(lines[i]!) > 2)) {
+  while (i < lines.length && isWithinKey(lines[i]!)) {
     const line = lines[i]!;
     if (blank(line) || isComment(line)) {
       kept.push(line);
@@ -63,14 +65,9 @@ export function withoutBookkeeping(lines: readonly string[]): readonly string[] 
     } else kept.push(...lines.slice(i, end));
     i = end;
   }
-  // What follows is metadata's next key or the next top-level line; anything between is no layout of kyaml's.
-  if (dropped.size === 0 || (i < lines.length && indent(lines[i]!) !== 0 && !isKeyAt(lines[i]!, 2))) return lines;
   const keepsEntries = kept.some((l) => !blank(l) && !isComment(l));
   // Every object has a name, so metadata always keeps a key; one that would be left empty is no object's.
-  if (!keepsEntries) {
-    const others = otherKeys(lines, metadata, start, i);
-    if (others.length === 0 || others.includes("annotations")) return lines;
-  }
+  if (dropped.size === 0 || (!keepsEntries && keys.length === 1)) return lines;
   return [...lines.slice(0, keepsEntries ? start + 1 : start), ...(keepsEntries ? kept : []), ...lines.slice(i)];
 }
 
@@ -79,32 +76,27 @@ function isKeyAt(line: string, n: number): boolean {
   return indent(line) === n && KEY.test(line.slice(n));
 }
 
-/** The line of metadata's `annotations:` key, when metadata's keys sit two spaces in; else -1. */
-function annotationsLine(lines: readonly string[], metadata: number): number {
-  for (let i = metadata + 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (blank(line) || isComment(line)) continue;
-    if (!isKeyAt(line, 2)) return -1;
-    if (line === "  annotations:") return i;
-    // The key's value: lines further in than two spaces.
-    while (i + 1 < lines.length && (blank(lines[i + 1]!) || isComment(lines[i + 1]!) || indent(lines[i + 1]!) > 2)) i++;
-  }
-  return -1;
+/** A line that belongs to the value of a key two spaces in: blank, a comment, or further in. */
+const isWithinKey = (line: string) => blank(line) || isComment(line) || indent(line) > 2;
+
+function lineOf(lines: readonly string[], text: string): number | undefined {
+  const at = lines.indexOf(text);
+  return at < 0 ? undefined : at;
 }
 
 /**
- * Metadata's keys besides the annotations that run from `start` to `end`: a second `annotations`
- * among them is a key YAML refuses twice, so it too keeps the annotations key in place.
+ * Metadata's keys and their lines, when each sits two spaces in and metadata ends at the next line
+ * at the left margin, as kyaml writes them; anything else is a layout this does not read.
  */
-function otherKeys(lines: readonly string[], metadata: number, start: number, end: number): string[] {
-  const keys: string[] = [];
-  for (const [from, to] of [[metadata + 1, start], [end, lines.length]] as const) {
-    for (let i = from; i < to; i++) {
-      const line = lines[i]!;
-      if (blank(line) || isComment(line)) continue;
-      if (indent(line) === 0) break;
-      if (isKeyAt(line, 2)) keys.push(line.slice(2, line.indexOf(":", 2)));
-    }
+function metadataKeys(lines: readonly string[], metadata: number): { name: string; at: number }[] | undefined {
+  const keys: { name: string; at: number }[] = [];
+  for (let i = metadata + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (blank(line) || isComment(line)) continue;
+    if (indent(line) === 0) break;
+    if (!isKeyAt(line, 2)) return undefined;
+    keys.push({ name: line.slice(2, line.indexOf(":", 2)), at: i });
+    while (i + 1 < lines.length && isWithinKey(lines[i + 1]!)) i++;
   }
   return keys;
 }

@@ -91,20 +91,13 @@ const quantity: Reader<Quantity> = (value, path, issues) => {
   return parseQuantity(value) === undefined ? wrong(issues, path, "not a valid Kubernetes quantity") : value;
 };
 
-const list = <T>(item: Reader<T>): Reader<T[]> => (value, path, issues) => {
-  if (!Array.isArray(value)) return wrong(issues, path, "expected array");
-  const before = issues.length;
-  const read = value.map((v, i) => item(v, [...path, i], issues));
-  return issues.length === before ? (read as T[]) : undefined;
-};
+// A list's or a mapping's value holds whatever its parts read; any issue among them fails the whole policy.
+const list = <T>(item: Reader<T>): Reader<T[]> => (value, path, issues) =>
+  Array.isArray(value) ? (value.map((v, i) => item(v, [...path, i], issues)) as T[]) : wrong(issues, path, "expected array");
 
 /** A mapping of any names, each value read by `item`. */
-const record = <T>(item: Reader<T>): Reader<Record<string, T>> => (value, path, issues) => {
-  if (!isPlainObject(value)) return wrong(issues, path, "expected object");
-  const before = issues.length;
-  const read = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, item(v, [...path, k], issues)]));
-  return issues.length === before ? (read as Record<string, T>) : undefined;
-};
+const record = <T>(item: Reader<T>): Reader<Record<string, T>> => (value, path, issues) =>
+  isPlainObject(value) ? (Object.fromEntries(Object.entries(value).map(([k, v]) => [k, item(v, [...path, k], issues)])) as Record<string, T>) : wrong(issues, path, "expected object");
 
 type Fields<T> = { [K in keyof T]-?: Reader<T[K]> | { optional: Reader<NonNullable<T[K]>> } | { absent: () => T[K]; read: Reader<T[K]> } };
 
@@ -176,7 +169,8 @@ const policySchema = mapping<{ apiVersion: string; kind: string; metadata: { nam
   apiVersion: literal(POLICY_API_VERSION),
   kind: literal(POLICY_KIND),
   metadata: mapping({ name: string({ pattern: /^[^]/, message: "must not be empty" }) }, false),
-  spec: { absent: () => spec({}, [], [])!, read: spec },
+  // An absent spec reads as an empty one, every field at its default.
+  spec: (value, path, issues) => spec(value === undefined ? {} : value, path, issues),
 });
 
 /** The DeployPolicy, or every problem with it, each at its field's path. */

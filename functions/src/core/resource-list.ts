@@ -51,7 +51,7 @@ export function readResourceList(text: string): ResourceListIn {
   const root = toData(doc, "the ResourceList");
   if (!isPlainObject(root) || root.kind !== "ResourceList") throw new ResourceListError("input is not a ResourceList (a mapping with kind: ResourceList)");
   if (root.items !== undefined && root.items !== null && !Array.isArray(root.items)) throw new ResourceListError("items of the ResourceList is not a list");
-  const items = (root.items ?? []).map((o: unknown, i: number) => makeItem(yamlLib().stringify(o), undefined, i));
+  const items = (root.items ?? []).map((o: unknown, i: number) => makeItem(yamlLib().stringify(o), undefined, i, o));
   return { items, functionConfig: root.functionConfig };
 }
 
@@ -100,8 +100,7 @@ function fromLines(lines: string[], indent: number, index: number): Item {
   // The dash and the space after it are the item's indentation: what follows is its first line.
   const body = lines.map((l, i) => (i === 0 || l.slice(0, pad).trim() === "" ? l.slice(pad) : l.trimStart()));
   const source = body.join("\n");
-  const read = withoutBookkeeping(body);
-  return makeItem(source, indent === 0 ? verbatim : undefined, index, dataOf(source, `item ${index}`, undefined, read === body ? source : read.join("\n")));
+  return makeItem(source, indent === 0 ? verbatim : undefined, index, dataOf(source, `item ${index}`, undefined, withoutBookkeeping(body).join("\n")));
 }
 
 const PATH_ANNOTATIONS = ["internal.config.kubernetes.io/path", "config.kubernetes.io/path"];
@@ -146,7 +145,7 @@ function sharesNodes(node: unknown, seen: WeakSet<object>): boolean {
   return (Array.isArray(node) ? node : Object.values(node)).some((child) => sharesNodes(child, seen));
 }
 
-function makeItem(source: string, verbatim: string | undefined, index: number, data = dataOf(source, `item ${index}`)): Item {
+function makeItem(source: string, verbatim: string | undefined, index: number, data: unknown): Item {
   if (!isPlainObject(data)) throw new ResourceListError(`item ${index} is not an object`);
   const text = (value: unknown, field: string): string => {
     if (value === undefined || value === null) return "";
@@ -219,8 +218,9 @@ export function fileText(item: Item): string {
 }
 
 export function newItem(source: string): Item {
-  const item = makeItem(source, undefined, -1);
-  item.edited = yamlLib().parseDocument(source);
+  const edited = yamlLib().parseDocument(source);
+  const item = makeItem(source, undefined, -1, edited.toJS());
+  item.edited = edited;
   return item;
 }
 

@@ -83,10 +83,29 @@ describe("withoutBookkeeping", () => {
     ["a block with an indentation indicator", item(["    kustomize.config.k8s.io/id: |2", "      a"])],
     ["an entry out of line with the others", item(["    a: b", "     config.kubernetes.io/index: '1'"])],
     ["metadata that would be left empty", ["metadata:", "# note", "  annotations:", "    config.kubernetes.io/index: '1'"]],
+    ["a mapping at the root two spaces in, without metadata", ["  kind: X", "  annotations:", "    config.kubernetes.io/index: '1'", "  name: a"]],
+    ["a label named like a bookkeeping annotation", ["metadata:", "  labels:", "    config.kubernetes.io/index: '1'", "  name: a"]],
+    ["metadata's first key four spaces in", ["metadata:", "    name: a", "  annotations:", "    config.kubernetes.io/index: '1'", "  labels: {}"]],
+    ["annotations that end one space in", ["metadata:", "  name: a", "  annotations:", "    config.kubernetes.io/index: '1'", " x: y"]],
+    ["a second annotations key", ["metadata:", "  annotations:", "    config.kubernetes.io/index: '1'", "  name: a", "  annotations:", "    a: b"]],
     ["a key given twice", item(["    config.kubernetes.io/index: '1'", "    config.kubernetes.io/index: '2'"])],
     ["a value that is no mapping", item(["    a", "    config.kubernetes.io/index: '1'"])],
   ])("leaves the whole text as it was for %s", (_, lines) => {
     expect(withoutBookkeeping(lines)).toBe(lines);
+  });
+
+  test.each<[string, string[], string[]]>([
+    ["metadata on the first line", ["metadata:", "  annotations:", "    config.k8s.io/id: '1'", "  name: a"], ["metadata:", "  name: a"]],
+    ["annotations on the last line", ["kind: X", "metadata:", "  name: a", "  annotations:", "    config.k8s.io/id: '1'"], ["kind: X", "metadata:", "  name: a"]],
+    ["an empty line after an entry", item(["    config.k8s.io/id: '1'", "", "    keep.example.com/a: b"]), item(["    keep.example.com/a: b"])],
+    ["a kept value holding a #", item(["    config.k8s.io/id: '1'", "    keep.example.com/a: b#c"]), item(["    keep.example.com/a: b#c"])],
+    ["metadata holding only annotations, one of them kept", ["metadata:", "  annotations:", "    config.k8s.io/id: '1'", "    keep.example.com/a: b"], ["metadata:", "  annotations:", "    keep.example.com/a: b"]],
+    ["annotations followed by a top-level key with a value on its line", ["metadata:", "  name: a", "  annotations:", "    config.k8s.io/id: '1'", "data: {k: v}"], ["metadata:", "  name: a", "data: {k: v}"]],
+    ["a comment before annotations:", ["metadata:", "# c", "  name: a", "  annotations:", "    config.k8s.io/id: '1'"], ["metadata:", "# c", "  name: a"]],
+    ["labels before annotations, a blank line and a comment among them", ["metadata:", "  labels:", "", "# c", "    app: x", "  annotations:", "    config.k8s.io/id: '1'"], ["metadata:", "  labels:", "", "# c", "    app: x"]],
+  ])("drops the entries for %s", (_, lines, expected) => {
+    expect(withoutBookkeeping(lines)).toEqual(expected);
+    expect(read(withoutBookkeeping(lines).join("\n"))).toEqual({ ok: true, value: minusKeys((read(lines.join("\n")) as { value: unknown }).value) });
   });
 
   test("reads a comment at the left margin as a comment, inside the annotations too", () => {

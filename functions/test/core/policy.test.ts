@@ -171,6 +171,11 @@ describe("parsePolicy", () => {
     expect(issues(doc({ resources: { initContainers: { cpu: null } } }))).toEqual([{ path: "spec.resources.initContainers.cpu", message: "expected object" }]);
   });
 
+  test("a cors that lists one kind of origin gets the others empty", () => {
+    const parsed = parsePolicy(doc({ cors: { extraAdminOrigins: ["https://ops.example.com"] } }));
+    expect(parsed.ok && parsed.policy.cors).toEqual({ extraStoreOrigins: [], extraAdminOrigins: ["https://ops.example.com"], extraAuthOrigins: [] });
+  });
+
   test("each parse gets defaults of its own", () => {
     const first = parsePolicy(doc({}));
     const second = parsePolicy(doc({}));
