@@ -2,7 +2,7 @@
  * The judge of `npm run render` (scripts/lib/render-check.ts) in the test process: the real
  * kustomize builds the overlays and the function, bundled from its sources, runs over each build. What it reports is what `npm run render` prints before writing nothing.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -84,10 +84,29 @@ beforeAll(async () => {
   prod = b;
 });
 
+/** Runs `body` with TMPDIR at `dir`, as the next kustomizeBuildText reads it. */
+async function withTmpdir<T>(dir: string, body: () => Promise<T>): Promise<T> {
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+  try {
+    return await body();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
+}
+
 describe("kustomizeBuildText", () => {
-  it("gives the text kustomize builds, and the ResourceList kustomize hands a plugin over it", () => {
-    expect(prod.text).toBe(built("overlays/prod").text);
-    const list = parse(prod.pluginInput);
+  it("gives the text kustomize builds, and the ResourceList kustomize hands a plugin over it, leaving no scratch file", async () => {
+    // A temporary directory whose path a shell would split or end a quote at.
+    const tmp = join(scratch, "tmp it's");
+    mkdirSync(tmp);
+    const b = await withTmpdir(tmp, () => kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod"));
+    if ("problem" in b) throw new Error(b.problem);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(b.text).toBe(built("overlays/prod").text);
+    expect(b.pluginInput).toBe(prod.pluginInput);
+    const list = parse(b.pluginInput);
     expect(list.kind).toBe("ResourceList");
     expect(sorted(list.items.map(withoutPluginAnnotations))).toEqual(sorted(built("overlays/prod").objects));
     // What only a plugin's list shows: each object's names before the build renamed it.
@@ -106,16 +125,9 @@ describe("kustomizeBuildText", () => {
   });
 
   it("names the temporary directory it cannot make its scratch kustomization in", async () => {
-    const before = process.env.TMPDIR;
-    process.env.TMPDIR = join(scratch, "no-such-directory");
-    try {
-      expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({
-        problem: expect.stringMatching(/^cannot build `overlays\/prod` as a plugin build: no scratch directory in .*no-such-directory: ENOENT/),
-      });
-    } finally {
-      if (before === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = before;
-    }
+    expect(await withTmpdir(join(scratch, "no-such-directory"), () => kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod"))).toEqual({
+      problem: expect.stringMatching(/^cannot build `overlays\/prod` as a plugin build: no scratch directory in .*no-such-directory: ENOENT/),
+    });
   });
 
   it("names the overlay and kustomize's reason when the build fails", async () => {
@@ -228,6 +240,11 @@ describe("judgeOverlay", () => {
     expect(await judge(tiny(), "overlays/tiny", policy({}), broken)).toEqual([
       { overlay: "overlays/tiny", code: "internal", message: "the function over `kustomize build overlays/tiny` printed no ResourceList: ecom-fn: out of memory" },
     ]);
+  });
+
+  it("reports a plugin list without a functionConfig, which kustomize always writes", () => {
+    const found = judgeOverlay(respond, "overlays/prod", prodPolicy(REPO_ROOT), { text: prod.text, pluginInput: prod.pluginInput.replace(/^functionConfig:[^]*$/m, "") });
+    expect(found).toEqual([{ overlay: "overlays/prod", code: "internal", message: "kustomize handed the plugin of `kustomize build overlays/prod` no functionConfig" }]);
   });
 
   it("hands the function the build and the policy as one ResourceList, as kustomize hands a plugin", () => {
