@@ -115,13 +115,16 @@ describe("kustomizeBuildText", () => {
   });
 
   it("says so when the overlay builds but the plugin build beside it cannot run its transformer", async () => {
-    // Files made without any execute bit stand for a temporary directory mounted noexec.
-    const before = process.umask(0o111);
-    const pending = kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod");
-    process.umask(before);
-    expect(await pending).toEqual({
-      problem: expect.stringMatching(/^`kustomize build overlays\/prod` passes, but not as the plugin build the render makes of it to see what a plugin gets \(a scratch kustomization in .* running tee\): Error: .*permission denied/),
-    });
+    // A PATH without tee fails the transformer as a temporary directory mounted noexec would.
+    const before = process.env.PATH;
+    process.env.PATH = join(scratch, "no-tools-here");
+    try {
+      expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({
+        problem: expect.stringMatching(/^`kustomize build overlays\/prod` passes, but not as the plugin build the render makes of it to see what a plugin gets \(a scratch kustomization in .* running tee\): [^]*tee: not found[^]*couldn't execute function/),
+      });
+    } finally {
+      process.env.PATH = before;
+    }
   });
 
   it("names the temporary directory it cannot make its scratch kustomization in", async () => {
