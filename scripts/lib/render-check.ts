@@ -25,9 +25,16 @@ export interface Disagreement {
  */
 export type Build = { text: string; pluginInput: string } | { problem: string };
 
+/**
+ * A build is short-lived and small: Go's collector, left to run only near a memory limit, would cost
+ * it time and free nothing it needs, and the builds run side by side on few cores. The user's own
+ * GOGC and GOMEMLIMIT, when set, still decide.
+ */
+const BUILD_ENV = { GOGC: "off", GOMEMLIMIT: "512MiB" };
+
 function kustomize(tool: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string } | { error: string }> {
   return new Promise((done) => {
-    const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(tool, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...BUILD_ENV, ...process.env } });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));
