@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { CORE_SCHEMA, load } from "js-yaml";
+import { shellQuote } from "./shell-quote.ts";
 
 export interface Disagreement {
   overlay: string;
@@ -43,8 +44,6 @@ function kustomize(tool: string, args: string[]): Promise<{ status: number | nul
     child.on("close", (status) => done({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8").trim() }));
   });
 }
-
-const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /**
  * `kustomize build` of one overlay, made as a plugin build: the overlay is the one resource of a

@@ -6,10 +6,12 @@
  *   tryRun(cmd, args, opts?): Promise<{ code, stdout, stderr }>            never rejects on exit status
  *   requireHost(tools?): void  throws unless running as root with every tool on PATH, cgroup v1 cpu
  *                              and memory controllers and overlayfs
- *   shellQuote(s): string      s as one sh word
+ *   shellQuote(s): string      s as one sh word (scripts/lib/shell-quote.ts, which render uses too)
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+
+export { shellQuote } from "../../scripts/lib/shell-quote.ts";
 
 export interface RunOptions {
   input?: string;
@@ -65,4 +67,3 @@ export function requireHost(tools: readonly string[] = HOST_TOOLS): void {
   if (!/\toverlay$/m.test(readFileSync("/proc/filesystems", "utf8"))) throw new Error("the pod runner needs overlayfs (modprobe overlay)");
 }
 
-export const shellQuote = (s: string): string => (s !== "" && /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);

@@ -84,15 +84,15 @@ beforeAll(async () => {
   prod = b;
 });
 
-/** Runs `body` with TMPDIR at `dir`, as the next kustomizeBuildText reads it. */
-async function withTmpdir<T>(dir: string, body: () => Promise<T>): Promise<T> {
-  const before = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
+/** Runs `body` with the environment variable `name` at `value`, as kustomizeBuildText and its children read it. */
+async function withEnv<T>(name: string, value: string, body: () => Promise<T>): Promise<T> {
+  const before = process.env[name];
+  process.env[name] = value;
   try {
     return await body();
   } finally {
-    if (before === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = before;
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
   }
 }
 
@@ -101,7 +101,7 @@ describe("kustomizeBuildText", () => {
     // A temporary directory whose path a shell would split or end a quote at.
     const tmp = join(scratch, "tmp it's");
     mkdirSync(tmp);
-    const b = await withTmpdir(tmp, () => kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod"));
+    const b = await withEnv("TMPDIR", tmp, () => kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod"));
     if ("problem" in b) throw new Error(b.problem);
     expect(readdirSync(tmp)).toEqual([]);
     expect(b.text).toBe(built("overlays/prod").text);
@@ -116,19 +116,13 @@ describe("kustomizeBuildText", () => {
 
   it("says so when the overlay builds but the plugin build beside it cannot run its transformer", async () => {
     // A PATH without tee fails the transformer as a temporary directory mounted noexec would.
-    const before = process.env.PATH;
-    process.env.PATH = join(scratch, "no-tools-here");
-    try {
-      expect(await kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod")).toEqual({
-        problem: expect.stringMatching(/^`kustomize build overlays\/prod` passes, but not as the plugin build the render makes of it to see what a plugin gets \(a scratch kustomization in .* running tee\): [^]*tee: not found[^]*couldn't execute function/),
-      });
-    } finally {
-      process.env.PATH = before;
-    }
+    expect(await withEnv("PATH", join(scratch, "no-tools-here"), () => kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod"))).toEqual({
+      problem: expect.stringMatching(/^`kustomize build overlays\/prod` passes, but not as the plugin build the render makes of it to see what a plugin gets \(a scratch kustomization in .* running tee\): [^]*tee: not found[^]*couldn't execute function/),
+    });
   });
 
   it("names the temporary directory it cannot make its scratch kustomization in", async () => {
-    expect(await withTmpdir(join(scratch, "no-such-directory"), () => kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod"))).toEqual({
+    expect(await withEnv("TMPDIR", join(scratch, "no-such-directory"), () => kustomizeBuildText(tool("kustomize"), REPO_ROOT, "overlays/prod"))).toEqual({
       problem: expect.stringMatching(/^cannot build `overlays\/prod` as a plugin build: no scratch directory in .*no-such-directory: ENOENT/),
     });
   });
